@@ -1,0 +1,5 @@
+"""`python -m vault` runs the rvault command."""
+
+from .cli import main
+
+main()

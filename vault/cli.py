@@ -1,0 +1,423 @@
+"""The `rvault` command: parse options, get secrets, make one library call, print."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from .crypto import DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, KdfParams, calibrate
+from .errors import UsageProblem, VaultError
+from .model import KINDS, Entry
+from .secrets_in import passphrase_from_file, prompt_passphrase, read_secret
+from .store import VaultFile, default_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+SHORT_PASSPHRASE = 12
+
+
+@dataclass
+class Options:
+    """Settings shared by every command (from the group, the command, or the environment)."""
+
+    vault: str | None = None
+    passphrase_file: str | None = None
+    debug: bool = False
+
+    def vault_file(self) -> VaultFile:
+        """The VaultFile chosen by --vault, RVAULT_FILE or the platform default."""
+        timeout = float(os.environ.get("RVAULT_LOCK_TIMEOUT", "30"))
+        return VaultFile(self.vault or default_path(), lock_timeout=timeout)
+
+    def passphrase(self, prompt: str = "Passphrase", confirm: bool = False) -> str:
+        """The passphrase from --passphrase-file / RVAULT_PASSPHRASE_FILE, else a hidden prompt."""
+        if self.passphrase_file:
+            return passphrase_from_file(self.passphrase_file)
+        return prompt_passphrase(prompt, confirm)
+
+
+def _set_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None and param.name:
+        setattr(ctx.ensure_object(Options), param.name, value)
+
+
+def common(f: F) -> F:
+    """Accept --vault and --passphrase-file after the command name as well as before it."""
+    f = click.option(
+        "--passphrase-file",
+        expose_value=False,
+        callback=_set_option,
+        metavar="PATH",
+        help="Read the passphrase from the first line of PATH ('-' = stdin).",
+    )(f)
+    return click.option(
+        "--vault",
+        expose_value=False,
+        callback=_set_option,
+        metavar="PATH",
+        help="Vault file (default: $RVAULT_FILE, else the user data directory).",
+    )(f)
+
+
+def say(message: str) -> None:
+    """A message for the person (stderr), keeping stdout for data."""
+    click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def emit_json(data: Any) -> None:
+    """Stable JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--vault", envvar="RVAULT_FILE", metavar="PATH", help="Vault file.")
+@click.option(
+    "--passphrase-file",
+    envvar="RVAULT_PASSPHRASE_FILE",
+    metavar="PATH",
+    help="Read the passphrase from the first line of PATH ('-' = stdin).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.version_option(package_name="recovery-vault", prog_name="rvault")
+@click.pass_context
+def cli(ctx: click.Context, vault: str | None, passphrase_file: str | None, debug: bool) -> None:
+    """rvault: an offline, encrypted home for 2FA backup codes and recovery keys."""
+    ctx.obj = Options(vault, passphrase_file, debug)
+
+
+def kdf_options(f: F) -> F:
+    """Options choosing Argon2id costs for a new key slot."""
+    for opt in reversed(
+        [
+            click.option("--kdf-target", type=float, default=1.0, show_default=True,
+                         metavar="SECONDS", help="Calibrate passes so one unlock takes this long."),
+            click.option("--kdf-memory", type=click.IntRange(1), metavar="MIB",
+                         help=f"Argon2id memory in MiB [default: {DEFAULT_MEMORY_KIB // 1024}]."),
+            click.option("--kdf-time", type=click.IntRange(1), metavar="N",
+                         help="Argon2id passes (skips calibration)."),
+            click.option("--kdf-parallelism", type=click.IntRange(1), metavar="N",
+                         help=f"Argon2id lanes [default: {DEFAULT_PARALLELISM}]."),
+            click.option("--weak-kdf", is_flag=True,
+                         help="Allow costs below 64 MiB / 3 passes (tests and demos only)."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def choose_kdf(target: float, memory: int | None, passes: int | None, lanes: int | None) -> KdfParams:
+    """Explicit costs where given, calibrated passes otherwise."""
+    memory_kib = memory * 1024 if memory else DEFAULT_MEMORY_KIB
+    lanes = lanes or DEFAULT_PARALLELISM
+    if passes:
+        return KdfParams(passes, memory_kib, lanes)
+    if target <= 0:
+        raise UsageProblem("--kdf-target must be positive")
+    KdfParams(1, memory_kib, lanes).check_caps()
+    say(f"Calibrating key derivation for about {target:g} s per unlock...")
+    return calibrate(target, memory_kib, lanes, min_time_cost=1 if memory else 3)
+
+
+def _check_passphrase_strength(passphrase: str) -> None:
+    if len(passphrase) < SHORT_PASSPHRASE:
+        warn(f"the passphrase is shorter than {SHORT_PASSPHRASE} characters; "
+             "four or more random words are much stronger")
+
+
+@cli.command()
+@common
+@kdf_options
+@click.pass_obj
+def init(opts: Options, kdf_target: float, kdf_memory: int | None, kdf_time: int | None,
+         kdf_parallelism: int | None, weak_kdf: bool) -> None:
+    """Create a new, empty vault."""
+    vf = opts.vault_file()
+    kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism)
+    if weak_kdf and kdf.below_floor():
+        warn(f"weak key derivation ({kdf.describe()}): for tests and demos only")
+    passphrase = opts.passphrase("New passphrase", confirm=True)
+    _check_passphrase_strength(passphrase)
+    info = vf.create(passphrase, kdf, allow_weak=weak_kdf)
+    say(f"Created {info['path']} ({kdf.describe()}).")
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), required=True, help="What the secret is.")
+@click.option("--account", help="Account or user name at the service.")
+@click.option("--issuer", help="The service (e.g. GitHub).")
+@click.option("--url", help="Where the codes are used.")
+@click.option("--notes", help="Free text, not secret (use --kind note for secret text).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--from-file", metavar="PATH", help="Read the secret from PATH ('-' = stdin).")
+@click.option("--editor", is_flag=True, help="Type the secret in $EDITOR (temp file in RAM).")
+@click.pass_obj
+def add(opts: Options, name: str, kind: str, account: str | None, issuer: str | None,
+        url: str | None, notes: str | None, tags: tuple[str, ...], from_file: str | None,
+        editor: bool) -> None:
+    """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt."""
+    _stdin_once(from_file, opts)
+    entry = Entry(name=name, kind=kind, account=account, issuer=issuer, url=url, notes=notes,
+                  tags=list(dict.fromkeys(tags)))
+    text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
+    _fill_secret(entry, text)
+    entry = opts.vault_file().add(opts.passphrase(), entry)
+    say(f"Added {entry.name!r} ({_status(entry) or entry.kind}).")
+
+
+def _secret_word(kind: str) -> str:
+    return {"backup-codes": "backup codes", "recovery-key": "recovery key",
+            "totp": "TOTP secret", "note": "note"}[kind]
+
+
+def _fill_secret(entry: Entry, text: str) -> None:
+    """Parse pasted text into the entry and tell the person what was found."""
+    from .codes import parse_backup_codes, parse_recovery_key
+    from .model import BackupCode
+
+    if entry.kind == "backup-codes":
+        entry.codes = [BackupCode(c) for c in parse_backup_codes(text)]
+        say(f"Found {len(entry.codes)} backup codes.")
+    elif entry.kind == "recovery-key":
+        key = parse_recovery_key(text)
+        entry.secret = key.value
+        say(f"Found a {key.shape or 'recovery key'} ({len(key.value)} characters).")
+        for w in key.warnings:
+            warn(w)
+    elif entry.kind == "totp":
+        entry.secret = "".join(text.split()).upper()
+    else:
+        entry.secret = text.strip("\n")
+
+
+def _stdin_once(from_file: str | None, opts: Options) -> None:
+    reads_stdin = from_file == "-" or (from_file is None and not sys.stdin.isatty())
+    if reads_stdin and opts.passphrase_file == "-":
+        raise UsageProblem("the secret and the passphrase cannot both come from stdin",
+                           hint="put the passphrase in a file and use --passphrase-file")
+
+
+def _status(entry: Entry) -> str:
+    if entry.kind != "backup-codes":
+        return ""
+    return f"{entry.remaining()} of {len(entry.codes)} codes left"
+
+
+@cli.command(name="list")
+@common
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(opts: Options, as_json: bool) -> None:
+    """List entries (names, kinds, codes left; never secret values)."""
+    entries = opts.vault_file().load(opts.passphrase()).entries
+    if as_json:
+        emit_json([e.summary() for e in entries])
+        return
+    if not entries:
+        say("The vault is empty. Add an entry with 'rvault add NAME --kind KIND'.")
+        return
+    width = max(len(e.name) for e in entries)
+    for e in sorted(entries, key=lambda e: e.name.casefold()):
+        extra = "  ".join(x for x in (e.account or "", _status(e)) if x)
+        click.echo(f"{e.name:<{width}}  {e.kind:<12}  {extra}".rstrip())
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show(opts: Options, name: str, as_json: bool) -> None:
+    """Reveal an entry, secret included."""
+    entry = opts.vault_file().load(opts.passphrase()).get(name)
+    if as_json:
+        emit_json(entry.to_json())
+        return
+    click.echo(f"{entry.name} ({entry.kind})")
+    for key in ("account", "issuer", "url", "notes"):
+        if getattr(entry, key):
+            click.echo(f"  {key}: {getattr(entry, key)}")
+    if entry.tags:
+        click.echo(f"  tags: {', '.join(entry.tags)}")
+    if entry.kind == "backup-codes":
+        click.echo(f"  {_status(entry)}:")
+        for i, c in enumerate(entry.codes, 1):
+            mark = f"used {c.used_at}" if c.used else ""
+            click.echo(f"  {i:>3}. {c.code}  {mark}".rstrip())
+    else:
+        click.echo(entry.secret)
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.pass_obj
+def use(opts: Options, name: str) -> None:
+    """Print the next unused backup code and mark it used."""
+    used = opts.vault_file().use_code(opts.passphrase(), name)
+    click.echo(used.code)
+    say(f"Marked used: {used.remaining} of {used.total} codes left for {used.entry!r}.")
+    if used.remaining <= 2:
+        warn(f"only {used.remaining} unused codes left; generate new ones at the service")
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.option("--rename", "new_name", metavar="NEW", help="Give the entry a new name.")
+@click.option("--account", help="Set the account ('' clears).")
+@click.option("--issuer", help="Set the issuer ('' clears).")
+@click.option("--url", help="Set the URL ('' clears).")
+@click.option("--notes", help="Set the notes ('' clears).")
+@click.option("--tag", "add_tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag (repeatable).")
+@click.option("--secret", "new_secret", is_flag=True, help="Replace the secret (read like add).")
+@click.option("--codes", "new_codes", is_flag=True, help="Replace all backup codes with new ones.")
+@click.option("--add-codes", is_flag=True, help="Append backup codes, keeping the old ones.")
+@click.option("--mark-used", type=int, metavar="N", help="Mark code number N used.")
+@click.option("--mark-unused", type=int, metavar="N", help="Mark code number N unused.")
+@click.option("--from-file", metavar="PATH", help="Read the new secret/codes from PATH.")
+@click.option("--editor", is_flag=True, help="Type the new secret/codes in $EDITOR.")
+@click.pass_obj
+def edit(opts: Options, name: str, new_name: str | None, account: str | None,
+         issuer: str | None, url: str | None, notes: str | None, add_tags: tuple[str, ...],
+         remove_tags: tuple[str, ...], new_secret: bool, new_codes: bool, add_codes: bool,
+         mark_used: int | None, mark_unused: int | None, from_file: str | None,
+         editor: bool) -> None:
+    """Change an entry's name, details, secret or codes."""
+    reading = sum([new_secret, new_codes, add_codes])
+    fields = {"account": account, "issuer": issuer, "url": url, "notes": notes}
+    if reading > 1:
+        raise UsageProblem("choose one of --secret, --codes and --add-codes")
+    if not (reading or new_name or add_tags or remove_tags or any(v is not None for v in
+            fields.values()) or mark_used is not None or mark_unused is not None):
+        raise UsageProblem("nothing to change", hint="see 'rvault edit --help'")
+    secret = codes = None
+    if reading:
+        from .codes import parse_backup_codes
+
+        _stdin_once(from_file, opts)
+        text = read_secret(from_file, editor, "new value", multiline=True)
+        if new_secret:
+            secret = text.strip("\n")
+        else:
+            codes = parse_backup_codes(text)
+            say(f"Found {len(codes)} backup codes.")
+    vf, passphrase = opts.vault_file(), opts.passphrase()
+    with vf.edit(passphrase) as v:
+        entry = v.update(name, new_name=new_name, fields=fields, add_tags=add_tags,
+                         remove_tags=remove_tags, secret=secret, add_codes=codes,
+                         replace_codes=new_codes)
+        for number, used in ((mark_used, True), (mark_unused, False)):
+            if number is not None:
+                v.set_used(entry.name, number, used)
+    say(f"Updated {entry.name!r}{' (' + _status(entry) + ')' if _status(entry) else ''}.")
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def rm(opts: Options, name: str, yes: bool) -> None:
+    """Delete an entry (the previous vault stays in <vault>.bak until the next save)."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageProblem(f"refusing to delete {name!r} without confirmation",
+                               hint="pass --yes")
+        click.confirm(f"Delete {name!r}?", abort=True, err=True)
+    entry = opts.vault_file().remove(opts.passphrase(), name)
+    say(f"Deleted {entry.name!r}.")
+
+
+@cli.command()
+@common
+@click.option("--new-passphrase-file", metavar="PATH",
+              help="Read the new passphrase from PATH ('-' = stdin).")
+@kdf_options
+@click.pass_obj
+def passwd(opts: Options, new_passphrase_file: str | None, kdf_target: float,
+           kdf_memory: int | None, kdf_time: int | None, kdf_parallelism: int | None,
+           weak_kdf: bool) -> None:
+    """Change the passphrase (the master key is replaced too)."""
+    if new_passphrase_file == "-" and opts.passphrase_file == "-":
+        raise UsageProblem("the old and new passphrases cannot both come from stdin")
+    vf = opts.vault_file()
+    kdf = None
+    if kdf_memory or kdf_time or kdf_parallelism:
+        kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism)
+    old = opts.passphrase("Current passphrase")
+    if new_passphrase_file:
+        new = passphrase_from_file(new_passphrase_file)
+    else:
+        new = prompt_passphrase("New passphrase", confirm=True)
+    _check_passphrase_strength(new)
+    vf.change_passphrase(old, new, kdf, allow_weak=weak_kdf)
+    say("Passphrase changed. Old copies of the vault still open with the old passphrase.")
+
+
+@cli.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def info(opts: Options, as_json: bool) -> None:
+    """Show the vault header (no passphrase needed, nothing secret)."""
+    data = opts.vault_file().info()
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"path:        {data['path']}")
+    click.echo(f"vault id:    {data['vault_id']}")
+    click.echo(f"format:      v{data['format_version']}")
+    click.echo(f"generation:  {data['generation']}")
+    click.echo(f"size:        {data['size']} bytes")
+    for i, s in enumerate(data["slots"], 1):
+        kdf = KdfParams(s["time_cost"], s["memory_kib"], s["parallelism"])
+        weak = " (below the recommended minimum)" if kdf.below_floor() else ""
+        click.echo(f"key slot {i}:  {s['type']}, {kdf.describe()}{weak}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI with one error handler for every command."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or bool(os.environ.get("RVAULT_DEBUG"))
+    try:
+        status = cli.main(args=args, prog_name="rvault", standalone_mode=False)
+    except VaultError as exc:
+        click.echo(f"rvault: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        if debug:
+            raise
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted; nothing was changed.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the one place that turns a bug into a one-line report
+        if debug:
+            raise
+        click.echo(f"rvault: unexpected error: {type(exc).__name__}; "
+                   "rerun with --debug for details", err=True)
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Master key, key slots and payload sealing: joins crypto to the layout, never touches disk."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from .crypto import (
+    KEY_LEN,
+    NONCE_LEN,
+    SALT_LEN,
+    KdfParams,
+    Rng,
+    argon2id,
+    hkdf,
+    normalize_passphrase,
+    open_sealed,
+    seal,
+)
+from .errors import AuthenticationFailed, CorruptVault, LimitExceeded
+from .format import MAGIC, PAYLOAD_SALT_LEN, VERSION, Container, PassphraseSlot
+
+PAYLOAD_INFO = b"rvault/v1/payload"
+# Each payload key is derived from a fresh 32-byte salt and used for exactly one message,
+# so a fixed nonce can never repeat under the same key.
+PAYLOAD_NONCE = b"\x00" * NONCE_LEN
+# Decompression is bounded so a forged payload cannot expand into gigabytes.
+MAX_PLAINTEXT = 64 * 1024 * 1024
+
+
+def slot_aad(vault_id: bytes, slot: PassphraseSlot) -> bytes:
+    """Associated data of a slot wrap: binds it to this vault, its type and its parameters."""
+    # A slot copied into another vault, or with its KDF costs lowered, no longer unwraps.
+    return MAGIC + struct.pack(">H", VERSION) + vault_id + bytes([slot.slot_type]) + slot.parameters()
+
+
+def wrap_passphrase(
+    master_key: bytes, passphrase: str, kdf: KdfParams, vault_id: bytes, rng: Rng
+) -> PassphraseSlot:
+    """A new passphrase slot holding master_key, with fresh salt and nonce."""
+    salt, nonce = rng(SALT_LEN), rng(NONCE_LEN)
+    kek = argon2id(normalize_passphrase(passphrase), salt, kdf)
+    unsealed = PassphraseSlot(salt, kdf, nonce, b"")
+    wrapped = seal(kek, nonce, master_key, slot_aad(vault_id, unsealed))
+    return PassphraseSlot(salt, kdf, nonce, wrapped)
+
+
+def unlock(container: Container, passphrase: str) -> bytes:
+    """The master key, from the first passphrase slot that the passphrase opens."""
+    secret = normalize_passphrase(passphrase)
+    for slot in container.slots:
+        kek = argon2id(secret, slot.salt, slot.kdf)
+        try:
+            return open_sealed(kek, slot.nonce, slot.wrapped, slot_aad(container.vault_id, slot))
+        except AuthenticationFailed:
+            continue
+    raise AuthenticationFailed("wrong passphrase (or the key slot was altered)")
+
+
+def seal_payload(
+    master_key: bytes,
+    plaintext: bytes,
+    vault_id: bytes,
+    generation: int,
+    slots: tuple[PassphraseSlot, ...],
+    rng: Rng,
+) -> Container:
+    """A container holding plaintext, encrypted under a key used for this save only."""
+    if len(master_key) != KEY_LEN:
+        raise ValueError("master key must be 32 bytes")
+    payload_salt = rng(PAYLOAD_SALT_LEN)
+    compressed = zlib.compress(plaintext, 9)
+    # The ciphertext length is part of the header (the AAD), and AES-GCM adds exactly 16 bytes.
+    draft = Container(vault_id, generation, slots, payload_salt, b"\x00" * (len(compressed) + 16))
+    key = hkdf(master_key, payload_salt, PAYLOAD_INFO)
+    ciphertext = seal(key, PAYLOAD_NONCE, compressed, draft.header_bytes())
+    return Container(vault_id, generation, slots, payload_salt, ciphertext)
+
+
+def open_payload(container: Container, master_key: bytes) -> bytes:
+    """The decrypted, decompressed payload; AuthenticationFailed if anything was altered."""
+    key = hkdf(master_key, container.payload_salt, PAYLOAD_INFO)
+    compressed = open_sealed(key, PAYLOAD_NONCE, container.ciphertext, container.header_bytes())
+    inflater = zlib.decompressobj()
+    try:
+        plaintext = inflater.decompress(compressed, MAX_PLAINTEXT)
+    except zlib.error:
+        raise CorruptVault("vault payload is not valid zlib data") from None
+    if inflater.unconsumed_tail:
+        raise LimitExceeded(f"vault payload expands beyond {MAX_PLAINTEXT} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise CorruptVault("vault payload has a truncated or padded zlib stream")
+    return plaintext

@@ -1,0 +1,305 @@
+"""Entries and their JSON payload: the decrypted contents of a vault, with no I/O."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .codes import normalize_code
+from .errors import AlreadyExists, CorruptVault, EntryNotFound, InvalidData, NothingLeft
+
+KINDS = ("backup-codes", "recovery-key", "totp", "note")
+PAYLOAD_VERSION = 1
+MAX_NAME_LEN = 100
+_TEXT_FIELDS = ("account", "issuer", "url", "notes")
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC string with seconds precision."""
+    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_name(name: str) -> str:
+    """A valid entry name (stripped), or InvalidData saying what is wrong."""
+    name = name.strip()
+    if not name:
+        raise InvalidData("entry name is empty")
+    if len(name) > MAX_NAME_LEN:
+        raise InvalidData(f"entry name is longer than {MAX_NAME_LEN} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidData("entry name contains control characters")
+    return name
+
+
+def name_key(name: str) -> str:
+    """Case-insensitive identity of a name."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+@dataclass
+class BackupCode:
+    """One single-use backup code and whether it has been spent."""
+
+    code: str
+    used: bool = False
+    used_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"code": self.code, "used": self.used, "used_at": self.used_at}
+
+
+@dataclass
+class Entry:
+    """A named secret: backup codes, a recovery key, a TOTP seed or a note."""
+
+    name: str
+    kind: str
+    secret: str = ""
+    codes: list[BackupCode] = field(default_factory=list)
+    account: str | None = None
+    issuer: str | None = None
+    url: str | None = None
+    notes: str | None = None
+    tags: list[str] = field(default_factory=list)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created: str = field(default_factory=utc_now)
+    updated: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = check_name(self.name)
+        if self.kind not in KINDS:
+            raise InvalidData(f"unknown kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if not self.updated:
+            self.updated = self.created
+
+    def remaining(self) -> int:
+        """How many backup codes are still unused."""
+        return sum(1 for c in self.codes if not c.used)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything about the entry except secret values (for `list`)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            **{k: getattr(self, k) for k in ("account", "issuer", "url")},
+            "tags": list(self.tags),
+            "created": self.created,
+            "updated": self.updated,
+        }
+        if self.kind == "backup-codes":
+            out["codes_total"] = len(self.codes)
+            out["codes_remaining"] = self.remaining()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict including secrets (the payload form)."""
+        out = self.summary()
+        out.pop("codes_total", None)
+        out.pop("codes_remaining", None)
+        out["notes"] = self.notes
+        out["secret"] = self.secret
+        out["codes"] = [c.to_json() for c in self.codes]
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> Entry:
+        """Rebuild an entry from its payload form, refusing anything malformed."""
+        try:
+            codes = [
+                BackupCode(_str(c["code"]), _bool(c["used"]), _opt(c["used_at"]))
+                for c in data["codes"]
+            ]
+            tags = [_str(t) for t in data["tags"]]
+            return cls(
+                name=_str(data["name"]),
+                kind=_str(data["kind"]),
+                secret=_str(data["secret"]),
+                codes=codes,
+                tags=tags,
+                id=_str(data["id"]),
+                created=_str(data["created"]),
+                updated=_str(data["updated"]),
+                **{k: _opt(data[k]) for k in _TEXT_FIELDS},
+            )
+        except (KeyError, TypeError, InvalidData) as exc:
+            raise CorruptVault(f"vault payload has a malformed entry ({exc})") from None
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise TypeError(f"expected text, got {type(v).__name__}")
+    return v
+
+
+def _opt(v: Any) -> str | None:
+    return None if v is None else _str(v)
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError(f"expected true/false, got {type(v).__name__}")
+    return v
+
+
+@dataclass
+class UsedCode:
+    """The result of spending a backup code."""
+
+    entry: str
+    code: str
+    remaining: int
+    total: int
+
+
+@dataclass
+class Vault:
+    """The decrypted contents of a vault: entries plus vault-level metadata."""
+
+    entries: list[Entry] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Entry:
+        """The entry with this name (case-insensitive)."""
+        key = name_key(name)
+        for e in self.entries:
+            if name_key(e.name) == key:
+                return e
+        raise EntryNotFound(f"no entry named {name!r}")
+
+    def has(self, name: str) -> bool:
+        """Whether an entry with this name exists (case-insensitive)."""
+        key = name_key(name)
+        return any(name_key(e.name) == key for e in self.entries)
+
+    def add(self, entry: Entry) -> Entry:
+        """Add a new entry; names are unique ignoring case."""
+        if self.has(entry.name):
+            raise AlreadyExists(f"an entry named {entry.name!r} already exists")
+        if entry.kind == "backup-codes":
+            entry.codes = _dedupe(entry.codes)
+            if not entry.codes:
+                raise InvalidData("a backup-codes entry needs at least one code")
+        elif not entry.secret:
+            raise InvalidData(f"a {entry.kind} entry needs a secret value")
+        self.entries.append(entry)
+        return entry
+
+    def remove(self, name: str) -> Entry:
+        """Remove and return the named entry."""
+        entry = self.get(name)
+        self.entries.remove(entry)
+        return entry
+
+    def rename(self, name: str, new_name: str, now: str | None = None) -> Entry:
+        """Give an entry a new unique name."""
+        entry = self.get(name)
+        new_name = check_name(new_name)
+        if name_key(new_name) != name_key(entry.name) and self.has(new_name):
+            raise AlreadyExists(f"an entry named {new_name!r} already exists")
+        entry.name = new_name
+        entry.updated = now or utc_now()
+        return entry
+
+    def update(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        fields: dict[str, str | None] | None = None,
+        add_tags: tuple[str, ...] = (),
+        remove_tags: tuple[str, ...] = (),
+        secret: str | None = None,
+        add_codes: list[str] | None = None,
+        replace_codes: bool = False,
+        now: str | None = None,
+    ) -> Entry:
+        """Change an entry's metadata, secret or codes; empty text clears a field."""
+        entry = self.get(name)
+        stamp = now or utc_now()
+        if new_name is not None:
+            self.rename(entry.name, new_name, stamp)
+        for key, value in (fields or {}).items():
+            if key not in _TEXT_FIELDS:
+                raise ValueError(f"not an editable field: {key}")
+            if value is not None:
+                setattr(entry, key, value.strip() or None)
+        entry.tags = [t for t in entry.tags if t not in remove_tags]
+        entry.tags += [t for t in dict.fromkeys(add_tags) if t not in entry.tags]
+        if secret is not None:
+            if entry.kind == "backup-codes":
+                raise InvalidData("backup-codes entries take new codes, not a secret")
+            if not secret:
+                raise InvalidData("the new secret is empty")
+            entry.secret = secret
+        if add_codes:
+            if entry.kind != "backup-codes":
+                raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not backup codes")
+            # A service that issues new codes usually revokes the old set: replace by default.
+            kept = [] if replace_codes else entry.codes
+            entry.codes = _dedupe(kept + [BackupCode(c) for c in add_codes])
+        entry.updated = stamp
+        return entry
+
+    def use_code(self, name: str, now: str | None = None) -> UsedCode:
+        """Mark the next unused backup code of an entry used and return it."""
+        entry = self.get(name)
+        if entry.kind != "backup-codes":
+            raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not backup codes")
+        for code in entry.codes:
+            if not code.used:
+                code.used, code.used_at = True, now or utc_now()
+                entry.updated = code.used_at
+                return UsedCode(entry.name, code.code, entry.remaining(), len(entry.codes))
+        raise NothingLeft(f"{entry.name!r} has no unused backup codes left")
+
+    def set_used(self, name: str, number: int, used: bool, now: str | None = None) -> Entry:
+        """Mark backup code number `number` (1-based, as `show` lists them) used or unused."""
+        entry = self.get(name)
+        if not 1 <= number <= len(entry.codes):
+            raise InvalidData(f"{entry.name!r} has no code number {number}")
+        code = entry.codes[number - 1]
+        stamp = now or utc_now()
+        code.used, code.used_at = used, (stamp if used else None)
+        entry.updated = stamp
+        return entry
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON payload (sorted keys, no spaces, UTF-8)."""
+        doc = {
+            "version": PAYLOAD_VERSION,
+            "entries": [e.to_json() for e in self.entries],
+            "meta": self.meta,
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Vault:
+        """Parse a decrypted payload."""
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise CorruptVault("vault payload is not valid JSON") from None
+        if not isinstance(doc, dict) or doc.get("version") != PAYLOAD_VERSION:
+            raise CorruptVault("vault payload has an unknown layout")
+        entries, meta = doc.get("entries"), doc.get("meta")
+        if not isinstance(entries, list) or not isinstance(meta, dict):
+            raise CorruptVault("vault payload has an unknown layout")
+        return cls([Entry.from_json(e) for e in entries], meta)
+
+
+def _dedupe(codes: list[BackupCode]) -> list[BackupCode]:
+    """Drop repeated codes (comparing case- and separator-insensitively), keeping the first."""
+    seen: set[str] = set()
+    out = []
+    for c in codes:
+        key = normalize_code(c.code)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out

@@ -1,0 +1,129 @@
+"""Getting secrets into the process without argv, shell history or plaintext on disk."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InvalidData, MissingInput, UsageProblem
+
+NO_TTY_HINT = "use --passphrase-file FILE (or - for stdin), or set RVAULT_PASSPHRASE_FILE"
+MAX_SECRET_INPUT = 1024 * 1024
+
+
+def has_tty() -> bool:
+    """Whether a controlling terminal can be opened for hidden prompts."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def read_text_source(source: str) -> str:
+    """Text from a file path, or from stdin when source is '-'."""
+    if source == "-":
+        return sys.stdin.read(MAX_SECRET_INPUT)
+    try:
+        with open(source, encoding="utf-8") as f:
+            return f.read(MAX_SECRET_INPUT)
+    except FileNotFoundError:
+        raise MissingInput(f"no such file: {source}") from None
+    except UnicodeDecodeError:
+        raise InvalidData(f"{source} is not UTF-8 text") from None
+    except OSError as exc:
+        raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
+
+
+def passphrase_from_file(source: str) -> str:
+    """The first line of a passphrase file ('-' = stdin), without its line ending."""
+    text = read_text_source(source)
+    # Only the line ending is removed: leading or trailing spaces may be part of a passphrase.
+    line = text.split("\n", 1)[0].removesuffix("\r")
+    if not line:
+        raise InvalidData(f"the passphrase file {source} is empty")
+    return line
+
+
+def prompt_passphrase(prompt: str, confirm: bool = False) -> str:
+    """Ask on the terminal with echo off; with confirm, ask twice until both agree."""
+    if not has_tty():
+        raise UsageProblem("no terminal to ask for the passphrase", hint=NO_TTY_HINT)
+    for _ in range(3):
+        first = getpass.getpass(f"{prompt}: ")
+        if not first:
+            print("The passphrase cannot be empty.", file=sys.stderr)
+            continue
+        if not confirm or getpass.getpass(f"{prompt} (again): ") == first:
+            return first
+        print("The two passphrases differ; try again.", file=sys.stderr)
+    raise UsageProblem("no passphrase was entered")
+
+
+def prompt_lines(prompt: str) -> str:
+    """Read hidden lines from the terminal until an empty line (for pasted codes)."""
+    if not has_tty():
+        raise UsageProblem("no terminal to read the secret from", hint="pipe it to stdin")
+    print(f"{prompt} (input is hidden; finish with an empty line)", file=sys.stderr)
+    lines = []
+    while line := getpass.getpass("> "):
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ram_temp_dir() -> Path:
+    """A memory-backed directory for the editor's temp file, so the secret stays off disk."""
+    for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm"):
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
+            return Path(candidate)
+    raise UsageProblem(
+        "no memory-backed temp directory for --editor (tried $XDG_RUNTIME_DIR and /dev/shm)",
+        hint="pipe the secret to stdin or use --from-file instead",
+    )
+
+
+def edit_in_editor(initial: str = "") -> str:
+    """Open $VISUAL/$EDITOR on a 0600 file in RAM, return what was saved, then shred it."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise UsageProblem("--editor needs $EDITOR (or $VISUAL) to be set")
+    fd, name = tempfile.mkstemp(prefix="rvault-", suffix=".txt", dir=ram_temp_dir())
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(initial)
+        # The secret is never on the editor's command line: only the temp file's name is.
+        status = subprocess.call([*shlex.split(editor), str(path)])
+        if status != 0:
+            raise UsageProblem(f"the editor exited with status {status}; nothing was saved")
+        return path.read_text(encoding="utf-8")
+    finally:
+        with contextlib.suppress(OSError):
+            size = path.stat().st_size
+            with open(path, "r+b") as f:
+                f.write(b"\0" * size)
+        path.unlink(missing_ok=True)
+
+
+def read_secret(from_file: str | None, use_editor: bool, what: str, multiline: bool) -> str:
+    """A secret from --from-file, $EDITOR, piped stdin, or a hidden prompt, in that order."""
+    if from_file is not None and use_editor:
+        raise UsageProblem("give either --from-file or --editor, not both")
+    if from_file is not None:
+        return read_text_source(from_file)
+    if use_editor:
+        return edit_in_editor()
+    if not sys.stdin.isatty():
+        return sys.stdin.read(MAX_SECRET_INPUT)
+    if multiline:
+        return prompt_lines(f"Paste the {what}")
+    if not has_tty():
+        raise UsageProblem(f"no terminal to read the {what} from", hint="pipe it to stdin")
+    return getpass.getpass(f"{what[0].upper()}{what[1:]}: ")

@@ -1,0 +1,298 @@
+"""The vault file on disk: locking, atomic saves that never lose data, .bak, permissions."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .crypto import KEY_LEN, KdfParams, Rng, random_bytes
+from .errors import (
+    AlreadyExists,
+    InvalidData,
+    LimitExceeded,
+    StorageError,
+    VaultLocked,
+    VaultNotFound,
+)
+from .format import MAX_FILE_SIZE, Container, parse, read_header_fields
+from .keyslots import open_payload, seal_payload, unlock, wrap_passphrase
+from .model import Entry, UsedCode, Vault
+
+VAULT_ID_LEN = 16
+FILE_MODE = 0o600
+
+
+def default_path() -> Path:
+    """The vault location when neither --vault nor RVAULT_FILE is given."""
+    import platformdirs
+
+    return platformdirs.user_data_path("rvault") / "vault.rvault"
+
+
+def check_new_kdf(kdf: KdfParams, allow_weak: bool) -> None:
+    """Refuse parameters for a new slot that are over the caps or, unless allowed, weak."""
+    kdf.check_caps()
+    if kdf.below_floor() and not allow_weak:
+        raise InvalidData(
+            f"{kdf.describe()} is below the minimum (Argon2id t=3, 64 MiB)",
+            hint="raise --kdf-memory/--kdf-time, or pass --weak-kdf for tests and demos only",
+        )
+
+
+class VaultFile:
+    """A vault at a path: every read-modify-write holds the lock and saves atomically."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, rng: Rng = random_bytes, lock_timeout: float = 30.0
+    ) -> None:
+        self.path = Path(path)
+        self.rng = rng
+        self.lock_timeout = lock_timeout
+
+    @property
+    def bak_path(self) -> Path:
+        """Where the previous generation is kept."""
+        return self.path.with_name(self.path.name + ".bak")
+
+    @property
+    def lock_path(self) -> Path:
+        """The sidecar lock file (the vault itself is replaced, so it cannot hold a lock)."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    def read_bytes(self) -> bytes:
+        """The raw file, refusing anything larger than the format allows."""
+        try:
+            with open(self.path, "rb") as f:
+                if os.fstat(f.fileno()).st_size > MAX_FILE_SIZE:
+                    raise LimitExceeded(f"{self.path} is larger than the {MAX_FILE_SIZE} byte cap")
+                return f.read(MAX_FILE_SIZE + 1)
+        except FileNotFoundError:
+            raise VaultNotFound(f"no vault at {self.path}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {self.path}: {exc.strerror}") from None
+
+    def info(self) -> dict[str, Any]:
+        """Header facts (vault id, generation, KDF, slots, size) without a passphrase."""
+        return {"path": str(self.path), **read_header_fields(self.read_bytes())}
+
+    def create(
+        self, passphrase: str, kdf: KdfParams, *, allow_weak: bool = False
+    ) -> dict[str, Any]:
+        """Create an empty vault; refuses to replace an existing file."""
+        check_new_kdf(kdf, allow_weak)
+        if not passphrase:
+            raise InvalidData("the passphrase is empty")
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with self._locked():
+            if self.path.exists():
+                raise AlreadyExists(f"a vault already exists at {self.path}")
+            vault_id, master_key = self.rng(VAULT_ID_LEN), self.rng(KEY_LEN)
+            slot = wrap_passphrase(master_key, passphrase, kdf, vault_id, self.rng)
+            self._save(vault_id, 0, (slot,), master_key, Vault().to_bytes(), passphrase)
+        return self.info()
+
+    def load(self, passphrase: str) -> Vault:
+        """Decrypt and return the contents (read-only: saves are atomic, so no lock needed)."""
+        _, _, vault = self._open(passphrase)
+        return vault
+
+    @contextlib.contextmanager
+    def edit(self, passphrase: str) -> Iterator[Vault]:
+        """Lock, decrypt, yield the contents, and save once if they changed."""
+        with self._locked():
+            container, master_key, vault = self._open(passphrase)
+            before = vault.to_bytes()
+            yield vault
+            after = vault.to_bytes()
+            if after != before:
+                self._save(
+                    container.vault_id,
+                    container.generation + 1,
+                    container.slots,
+                    master_key,
+                    after,
+                )
+
+    def add(self, passphrase: str, entry: Entry) -> Entry:
+        """Add an entry and save."""
+        with self.edit(passphrase) as v:
+            return v.add(entry)
+
+    def use_code(self, passphrase: str, name: str) -> UsedCode:
+        """Spend the next unused backup code of an entry and save."""
+        with self.edit(passphrase) as v:
+            return v.use_code(name)
+
+    def update(self, passphrase: str, name: str, **changes: Any) -> Entry:
+        """Apply Vault.update to an entry and save."""
+        with self.edit(passphrase) as v:
+            return v.update(name, **changes)
+
+    def set_used(self, passphrase: str, name: str, number: int, used: bool) -> Entry:
+        """Mark one backup code used or unused and save."""
+        with self.edit(passphrase) as v:
+            return v.set_used(name, number, used)
+
+    def remove(self, passphrase: str, name: str) -> Entry:
+        """Delete an entry and save."""
+        with self.edit(passphrase) as v:
+            return v.remove(name)
+
+    def change_passphrase(
+        self,
+        passphrase: str,
+        new_passphrase: str,
+        kdf: KdfParams | None = None,
+        *,
+        allow_weak: bool = False,
+    ) -> dict[str, Any]:
+        """Replace the passphrase, rotating the master key; kdf defaults to the current one."""
+        if not new_passphrase:
+            raise InvalidData("the new passphrase is empty")
+        with self._locked():
+            container, _, vault = self._open(passphrase)
+            kdf = kdf or container.slots[0].kdf
+            check_new_kdf(kdf, allow_weak)
+            # A new master key, not just a new wrap: whoever saw the old passphrase and an old
+            # copy of the file learns nothing about what is saved from now on.
+            master_key = self.rng(KEY_LEN)
+            slot = wrap_passphrase(master_key, new_passphrase, kdf, container.vault_id, self.rng)
+            self._save(
+                container.vault_id,
+                container.generation + 1,
+                (slot,),
+                master_key,
+                vault.to_bytes(),
+                new_passphrase,
+            )
+        return self.info()
+
+    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault]:
+        container = parse(self.read_bytes())
+        master_key = unlock(container, passphrase)
+        return container, master_key, Vault.from_bytes(open_payload(container, master_key))
+
+    def _save(
+        self,
+        vault_id: bytes,
+        generation: int,
+        slots: tuple[Any, ...],
+        master_key: bytes,
+        plaintext: bytes,
+        check_passphrase: str | None = None,
+    ) -> None:
+        container = seal_payload(master_key, plaintext, vault_id, generation, slots, self.rng)
+        data = container.to_bytes()
+
+        def verify(written: bytes) -> None:
+            # Prove the bytes on disk decrypt to what we meant to save before they replace
+            # the only good copy; with a new slot, prove the passphrase opens it too.
+            back = parse(written)
+            key = unlock(back, check_passphrase) if check_passphrase else master_key
+            if key != master_key or open_payload(back, key) != plaintext:
+                raise StorageError("the written vault did not read back correctly")
+
+        self._replace(data, verify, exclusive=generation == 0)
+
+    def _replace(self, data: bytes, verify: Callable[[bytes], None], exclusive: bool) -> None:
+        """Write data to a temp file, verify it, keep .bak, and atomically move it in place."""
+        folder = self.path.parent
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        tmp = Path(tmp_name)
+        try:
+            try:
+                os.fchmod(fd, FILE_MODE)
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with open(tmp, "rb") as f:
+                verify(f.read())
+            if exclusive:
+                # link() refuses an existing target, so creation can never clobber a vault.
+                os.link(tmp, self.path)
+                tmp.unlink()
+            else:
+                self._keep_backup()
+                os.replace(tmp, self.path)
+            _fsync_dir(folder)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if exc.errno == errno.EEXIST:
+                raise AlreadyExists(f"a vault already exists at {self.path}") from None
+            raise StorageError(
+                f"could not save {self.path}: {exc.strerror or exc}; the previous vault is intact"
+            ) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _keep_backup(self) -> None:
+        """Make the current file the .bak, atomically (the .bak is never half-written)."""
+        staged = self.bak_path.with_name(f".{self.bak_path.name}.{os.getpid()}.tmp")
+        staged.unlink(missing_ok=True)
+        try:
+            os.link(self.path, staged)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            try:
+                _write_all(fd, self.path.read_bytes())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.chmod(staged, FILE_MODE)
+        os.replace(staged, self.bak_path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the sidecar lock for a whole read-modify-write."""
+        import fcntl
+
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise StorageError(f"cannot create lock file {self.lock_path}: {exc.strerror}") from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise VaultLocked(f"{self.path} is locked by another rvault process") from None
+                    time.sleep(0.02)
+            self._remove_stale_temps()
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _remove_stale_temps(self) -> None:
+        """Delete temp files left by a save that was killed (we hold the lock: none is live)."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable: without this a power cut can undo os.replace."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
