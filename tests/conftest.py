@@ -1,0 +1,73 @@
+"""Shared fixtures: real Argon2id and AES-GCM, with parameters cheap enough for tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vault import KdfParams, VaultFile
+
+# Real Argon2id, just small: 1 MiB, 1 pass, 1 lane (about a millisecond).
+CHEAP_KDF = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+PASSPHRASE = "correct horse battery staple"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def cheap_kdf() -> KdfParams:
+    """Argon2id parameters far below the policy floor, for speed."""
+    return CHEAP_KDF
+
+
+@pytest.fixture
+def vault_path(tmp_path: Path) -> Path:
+    """Where a test's vault lives."""
+    return tmp_path / "test.rvault"
+
+
+@pytest.fixture
+def vf(vault_path: Path) -> VaultFile:
+    """A freshly created, empty vault with cheap KDF parameters."""
+    v = VaultFile(vault_path, lock_timeout=5)
+    v.create(PASSPHRASE, CHEAP_KDF, allow_weak=True)
+    return v
+
+
+@pytest.fixture
+def passphrase_file(tmp_path: Path) -> Path:
+    """A file holding PASSPHRASE, for --passphrase-file."""
+    p = tmp_path / "passphrase.txt"
+    p.write_text(PASSPHRASE + "\n")
+    return p
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, vault_path: Path, passphrase_file: Path) -> Iterator[dict[str, str]]:
+    """Environment for running rvault as a subprocess against the test vault."""
+    env = dict(os.environ)
+    env.update(
+        RVAULT_FILE=str(vault_path),
+        RVAULT_PASSPHRASE_FILE=str(passphrase_file),
+        RVAULT_LOCK_TIMEOUT="10",
+    )
+    yield env
+
+
+def run_rvault(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m vault` in a new session (no controlling terminal), capturing output."""
+    return subprocess.run(
+        [sys.executable, "-m", "vault", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=env,
+        start_new_session=True,
+        timeout=120,
+    )
