@@ -19,6 +19,7 @@ from .store import VaultFile, default_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHORT_PASSPHRASE = 12
+STDIN = "-"
 
 
 @dataclass
@@ -99,23 +100,46 @@ def kdf_options(f: F) -> F:
     """Options choosing Argon2id costs for a new key slot."""
     for opt in reversed(
         [
-            click.option("--kdf-target", type=float, default=1.0, show_default=True,
-                         metavar="SECONDS", help="Calibrate passes so one unlock takes this long."),
-            click.option("--kdf-memory", type=click.IntRange(1), metavar="MIB",
-                         help=f"Argon2id memory in MiB [default: {DEFAULT_MEMORY_KIB // 1024}]."),
-            click.option("--kdf-time", type=click.IntRange(1), metavar="N",
-                         help="Argon2id passes (skips calibration)."),
-            click.option("--kdf-parallelism", type=click.IntRange(1), metavar="N",
-                         help=f"Argon2id lanes [default: {DEFAULT_PARALLELISM}]."),
-            click.option("--weak-kdf", is_flag=True,
-                         help="Allow costs below 64 MiB / 3 passes (tests and demos only)."),
+            click.option(
+                "--kdf-target",
+                type=float,
+                default=1.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Calibrate passes so one unlock takes this long.",
+            ),
+            click.option(
+                "--kdf-memory",
+                type=click.IntRange(1),
+                metavar="MIB",
+                help=f"Argon2id memory in MiB [default: {DEFAULT_MEMORY_KIB // 1024}].",
+            ),
+            click.option(
+                "--kdf-time",
+                type=click.IntRange(1),
+                metavar="N",
+                help="Argon2id passes (skips calibration).",
+            ),
+            click.option(
+                "--kdf-parallelism",
+                type=click.IntRange(1),
+                metavar="N",
+                help=f"Argon2id lanes [default: {DEFAULT_PARALLELISM}].",
+            ),
+            click.option(
+                "--weak-kdf",
+                is_flag=True,
+                help="Allow costs below 64 MiB / 3 passes (tests and demos only).",
+            ),
         ]
     ):
         f = opt(f)
     return f
 
 
-def choose_kdf(target: float, memory: int | None, passes: int | None, lanes: int | None) -> KdfParams:
+def choose_kdf(
+    target: float, memory: int | None, passes: int | None, lanes: int | None, weak: bool
+) -> KdfParams:
     """Explicit costs where given, calibrated passes otherwise."""
     memory_kib = memory * 1024 if memory else DEFAULT_MEMORY_KIB
     lanes = lanes or DEFAULT_PARALLELISM
@@ -125,24 +149,32 @@ def choose_kdf(target: float, memory: int | None, passes: int | None, lanes: int
         raise UsageProblem("--kdf-target must be positive")
     KdfParams(1, memory_kib, lanes).check_caps()
     say(f"Calibrating key derivation for about {target:g} s per unlock...")
-    return calibrate(target, memory_kib, lanes, min_time_cost=1 if memory else 3)
+    return calibrate(target, memory_kib, lanes, min_time_cost=1 if weak else 3)
 
 
 def _check_passphrase_strength(passphrase: str) -> None:
     if len(passphrase) < SHORT_PASSPHRASE:
-        warn(f"the passphrase is shorter than {SHORT_PASSPHRASE} characters; "
-             "four or more random words are much stronger")
+        warn(
+            f"the passphrase is shorter than {SHORT_PASSPHRASE} characters; "
+            "four or more random words are much stronger"
+        )
 
 
 @cli.command()
 @common
 @kdf_options
 @click.pass_obj
-def init(opts: Options, kdf_target: float, kdf_memory: int | None, kdf_time: int | None,
-         kdf_parallelism: int | None, weak_kdf: bool) -> None:
+def init(
+    opts: Options,
+    kdf_target: float,
+    kdf_memory: int | None,
+    kdf_time: int | None,
+    kdf_parallelism: int | None,
+    weak_kdf: bool,
+) -> None:
     """Create a new, empty vault."""
     vf = opts.vault_file()
-    kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism)
+    kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
     if weak_kdf and kdf.below_floor():
         warn(f"weak key derivation ({kdf.describe()}): for tests and demos only")
     passphrase = opts.passphrase("New passphrase", confirm=True)
@@ -163,13 +195,29 @@ def init(opts: Options, kdf_target: float, kdf_memory: int | None, kdf_time: int
 @click.option("--from-file", metavar="PATH", help="Read the secret from PATH ('-' = stdin).")
 @click.option("--editor", is_flag=True, help="Type the secret in $EDITOR (temp file in RAM).")
 @click.pass_obj
-def add(opts: Options, name: str, kind: str, account: str | None, issuer: str | None,
-        url: str | None, notes: str | None, tags: tuple[str, ...], from_file: str | None,
-        editor: bool) -> None:
+def add(
+    opts: Options,
+    name: str,
+    kind: str,
+    account: str | None,
+    issuer: str | None,
+    url: str | None,
+    notes: str | None,
+    tags: tuple[str, ...],
+    from_file: str | None,
+    editor: bool,
+) -> None:
     """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt."""
     _stdin_once(from_file, opts)
-    entry = Entry(name=name, kind=kind, account=account, issuer=issuer, url=url, notes=notes,
-                  tags=list(dict.fromkeys(tags)))
+    entry = Entry(
+        name=name,
+        kind=kind,
+        account=account,
+        issuer=issuer,
+        url=url,
+        notes=notes,
+        tags=list(dict.fromkeys(tags)),
+    )
     text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
     _fill_secret(entry, text)
     entry = opts.vault_file().add(opts.passphrase(), entry)
@@ -177,8 +225,12 @@ def add(opts: Options, name: str, kind: str, account: str | None, issuer: str | 
 
 
 def _secret_word(kind: str) -> str:
-    return {"backup-codes": "backup codes", "recovery-key": "recovery key",
-            "totp": "TOTP secret", "note": "note"}[kind]
+    return {
+        "backup-codes": "backup codes",
+        "recovery-key": "recovery key",
+        "totp": "TOTP secret",
+        "note": "note",
+    }[kind]
 
 
 def _fill_secret(entry: Entry, text: str) -> None:
@@ -202,10 +254,12 @@ def _fill_secret(entry: Entry, text: str) -> None:
 
 
 def _stdin_once(from_file: str | None, opts: Options) -> None:
-    reads_stdin = from_file == "-" or (from_file is None and not sys.stdin.isatty())
-    if reads_stdin and opts.passphrase_file == "-":
-        raise UsageProblem("the secret and the passphrase cannot both come from stdin",
-                           hint="put the passphrase in a file and use --passphrase-file")
+    reads_stdin = from_file == STDIN or (from_file is None and not sys.stdin.isatty())
+    if reads_stdin and opts.passphrase_file == STDIN:
+        raise UsageProblem(
+            "the secret and the passphrase cannot both come from stdin",
+            hint="put the passphrase in a file and use --passphrase-file",
+        )
 
 
 def _status(entry: Entry) -> str:
@@ -227,10 +281,12 @@ def list_(opts: Options, as_json: bool) -> None:
     if not entries:
         say("The vault is empty. Add an entry with 'rvault add NAME --kind KIND'.")
         return
-    width = max(len(e.name) for e in entries)
-    for e in sorted(entries, key=lambda e: e.name.casefold()):
-        extra = "  ".join(x for x in (e.account or "", _status(e)) if x)
-        click.echo(f"{e.name:<{width}}  {e.kind:<12}  {extra}".rstrip())
+    rows = [(e.name, e.kind, e.account or "", _status(e)) for e in entries]
+    rows.sort(key=lambda r: r[0].casefold())
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        cells = [cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)] + [row[3]]
+        click.echo("  ".join(cells).rstrip())
 
 
 @cli.command()
@@ -290,18 +346,38 @@ def use(opts: Options, name: str) -> None:
 @click.option("--from-file", metavar="PATH", help="Read the new secret/codes from PATH.")
 @click.option("--editor", is_flag=True, help="Type the new secret/codes in $EDITOR.")
 @click.pass_obj
-def edit(opts: Options, name: str, new_name: str | None, account: str | None,
-         issuer: str | None, url: str | None, notes: str | None, add_tags: tuple[str, ...],
-         remove_tags: tuple[str, ...], new_secret: bool, new_codes: bool, add_codes: bool,
-         mark_used: int | None, mark_unused: int | None, from_file: str | None,
-         editor: bool) -> None:
+def edit(
+    opts: Options,
+    name: str,
+    new_name: str | None,
+    account: str | None,
+    issuer: str | None,
+    url: str | None,
+    notes: str | None,
+    add_tags: tuple[str, ...],
+    remove_tags: tuple[str, ...],
+    new_secret: bool,
+    new_codes: bool,
+    add_codes: bool,
+    mark_used: int | None,
+    mark_unused: int | None,
+    from_file: str | None,
+    editor: bool,
+) -> None:
     """Change an entry's name, details, secret or codes."""
     reading = sum([new_secret, new_codes, add_codes])
     fields = {"account": account, "issuer": issuer, "url": url, "notes": notes}
     if reading > 1:
         raise UsageProblem("choose one of --secret, --codes and --add-codes")
-    if not (reading or new_name or add_tags or remove_tags or any(v is not None for v in
-            fields.values()) or mark_used is not None or mark_unused is not None):
+    if not (
+        reading
+        or new_name
+        or add_tags
+        or remove_tags
+        or any(v is not None for v in fields.values())
+        or mark_used is not None
+        or mark_unused is not None
+    ):
         raise UsageProblem("nothing to change", hint="see 'rvault edit --help'")
     secret = codes = None
     if reading:
@@ -316,9 +392,16 @@ def edit(opts: Options, name: str, new_name: str | None, account: str | None,
             say(f"Found {len(codes)} backup codes.")
     vf, passphrase = opts.vault_file(), opts.passphrase()
     with vf.edit(passphrase) as v:
-        entry = v.update(name, new_name=new_name, fields=fields, add_tags=add_tags,
-                         remove_tags=remove_tags, secret=secret, add_codes=codes,
-                         replace_codes=new_codes)
+        entry = v.update(
+            name,
+            new_name=new_name,
+            fields=fields,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            secret=secret,
+            add_codes=codes,
+            replace_codes=new_codes,
+        )
         for number, used in ((mark_used, True), (mark_unused, False)):
             if number is not None:
                 v.set_used(entry.name, number, used)
@@ -334,8 +417,9 @@ def rm(opts: Options, name: str, yes: bool) -> None:
     """Delete an entry (the previous vault stays in <vault>.bak until the next save)."""
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageProblem(f"refusing to delete {name!r} without confirmation",
-                               hint="pass --yes")
+            raise UsageProblem(
+                f"refusing to delete {name!r} without confirmation", hint="pass --yes"
+            )
         click.confirm(f"Delete {name!r}?", abort=True, err=True)
     entry = opts.vault_file().remove(opts.passphrase(), name)
     say(f"Deleted {entry.name!r}.")
@@ -343,20 +427,27 @@ def rm(opts: Options, name: str, yes: bool) -> None:
 
 @cli.command()
 @common
-@click.option("--new-passphrase-file", metavar="PATH",
-              help="Read the new passphrase from PATH ('-' = stdin).")
+@click.option(
+    "--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH ('-' = stdin)."
+)
 @kdf_options
 @click.pass_obj
-def passwd(opts: Options, new_passphrase_file: str | None, kdf_target: float,
-           kdf_memory: int | None, kdf_time: int | None, kdf_parallelism: int | None,
-           weak_kdf: bool) -> None:
+def passwd(
+    opts: Options,
+    new_passphrase_file: str | None,
+    kdf_target: float,
+    kdf_memory: int | None,
+    kdf_time: int | None,
+    kdf_parallelism: int | None,
+    weak_kdf: bool,
+) -> None:
     """Change the passphrase (the master key is replaced too)."""
-    if new_passphrase_file == "-" and opts.passphrase_file == "-":
+    if new_passphrase_file == STDIN and opts.passphrase_file == STDIN:
         raise UsageProblem("the old and new passphrases cannot both come from stdin")
     vf = opts.vault_file()
     kdf = None
     if kdf_memory or kdf_time or kdf_parallelism:
-        kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism)
+        kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
     old = opts.passphrase("Current passphrase")
     if new_passphrase_file:
         new = passphrase_from_file(new_passphrase_file)
@@ -413,8 +504,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the one place that turns a bug into a one-line report
         if debug:
             raise
-        click.echo(f"rvault: unexpected error: {type(exc).__name__}; "
-                   "rerun with --debug for details", err=True)
+        click.echo(
+            f"rvault: unexpected error: {type(exc).__name__}; rerun with --debug for details",
+            err=True,
+        )
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)
 

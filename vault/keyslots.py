@@ -31,7 +31,9 @@ MAX_PLAINTEXT = 64 * 1024 * 1024
 def slot_aad(vault_id: bytes, slot: PassphraseSlot) -> bytes:
     """Associated data of a slot wrap: binds it to this vault, its type and its parameters."""
     # A slot copied into another vault, or with its KDF costs lowered, no longer unwraps.
-    return MAGIC + struct.pack(">H", VERSION) + vault_id + bytes([slot.slot_type]) + slot.parameters()
+    return (
+        MAGIC + struct.pack(">H", VERSION) + vault_id + bytes([slot.slot_type]) + slot.parameters()
+    )
 
 
 def wrap_passphrase(

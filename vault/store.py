@@ -260,7 +260,9 @@ class VaultFile:
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
-            raise StorageError(f"cannot create lock file {self.lock_path}: {exc.strerror}") from None
+            raise StorageError(
+                f"cannot create lock file {self.lock_path}: {exc.strerror}"
+            ) from None
         try:
             deadline = time.monotonic() + self.lock_timeout
             while True:
@@ -269,7 +271,9 @@ class VaultFile:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise VaultLocked(f"{self.path} is locked by another rvault process") from None
+                        raise VaultLocked(
+                            f"{self.path} is locked by another rvault process"
+                        ) from None
                     time.sleep(0.02)
             self._remove_stale_temps()
             yield
