@@ -9,12 +9,33 @@ The CLI is a thin layer over this API; everything `rvault` does, a Python progra
     print(vf.use_code(passphrase, "GitHub").code)
 """
 
-from .codes import parse_backup_codes, parse_recovery_key
-from .crypto import KdfParams, calibrate
-from .errors import VaultError
-from .model import BackupCode, Entry, UsedCode, Vault
-from .store import VaultFile, default_path
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .codes import parse_backup_codes, parse_recovery_key
+    from .crypto import KdfParams, calibrate
+    from .errors import VaultError
+    from .model import BackupCode, Entry, UsedCode, Vault
+    from .store import VaultFile, default_path
+
+# Names resolve on first use (PEP 562) so that `rvault --help` does not pay for importing
+# the whole package.
+_EXPORTS = {
+    "BackupCode": "model",
+    "Entry": "model",
+    "KdfParams": "crypto",
+    "UsedCode": "model",
+    "Vault": "model",
+    "VaultError": "errors",
+    "VaultFile": "store",
+    "calibrate": "crypto",
+    "default_path": "store",
+    "parse_backup_codes": "codes",
+    "parse_recovery_key": "codes",
+}
 __all__ = [
     "BackupCode",
     "Entry",
@@ -28,3 +49,15 @@ __all__ = [
     "parse_backup_codes",
     "parse_recovery_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names lazily."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'vault' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    """Public names, for tab completion."""
+    return __all__

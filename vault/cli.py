@@ -6,32 +6,38 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .crypto import DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, KdfParams, calibrate
 from .errors import UsageProblem, VaultError
-from .model import KINDS, Entry
+from .policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, KINDS
 from .secrets_in import passphrase_from_file, prompt_passphrase, read_secret
-from .store import VaultFile, default_path
+
+if TYPE_CHECKING:
+    from .crypto import KdfParams
+    from .model import Entry
+    from .store import VaultFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHORT_PASSPHRASE = 12
 STDIN = "-"
 
 
-@dataclass
-class Options:
+class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
     """Settings shared by every command (from the group, the command, or the environment)."""
 
-    vault: str | None = None
-    passphrase_file: str | None = None
-    debug: bool = False
+    def __init__(
+        self, vault: str | None = None, passphrase_file: str | None = None, debug: bool = False
+    ) -> None:
+        self.vault = vault
+        self.passphrase_file = passphrase_file
+        self.debug = debug
 
     def vault_file(self) -> VaultFile:
         """The VaultFile chosen by --vault, RVAULT_FILE or the platform default."""
+        from .store import VaultFile, default_path
+
         timeout = float(os.environ.get("RVAULT_LOCK_TIMEOUT", "30"))
         return VaultFile(self.vault or default_path(), lock_timeout=timeout)
 
@@ -103,7 +109,7 @@ def kdf_options(f: F) -> F:
             click.option(
                 "--kdf-target",
                 type=float,
-                default=1.0,
+                default=DEFAULT_KDF_TARGET_SECONDS,
                 show_default=True,
                 metavar="SECONDS",
                 help="Calibrate passes so one unlock takes this long.",
@@ -141,6 +147,8 @@ def choose_kdf(
     target: float, memory: int | None, passes: int | None, lanes: int | None, weak: bool
 ) -> KdfParams:
     """Explicit costs where given, calibrated passes otherwise."""
+    from .crypto import KdfParams, calibrate
+
     memory_kib = memory * 1024 if memory else DEFAULT_MEMORY_KIB
     lanes = lanes or DEFAULT_PARALLELISM
     if passes:
@@ -208,6 +216,8 @@ def add(
     editor: bool,
 ) -> None:
     """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt."""
+    from .model import Entry
+
     _stdin_once(from_file, opts)
     entry = Entry(
         name=name,
@@ -464,6 +474,8 @@ def passwd(
 @click.pass_obj
 def info(opts: Options, as_json: bool) -> None:
     """Show the vault header (no passphrase needed, nothing secret)."""
+    from .crypto import KdfParams
+
     data = opts.vault_file().info()
     if as_json:
         emit_json(data)

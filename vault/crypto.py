@@ -14,6 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import AuthenticationFailed, LimitExceeded
+from .policy import (
+    DEFAULT_MEMORY_KIB,
+    DEFAULT_PARALLELISM,
+    FLOOR_MEMORY_KIB,
+    FLOOR_TIME_COST,
+    MAX_MEMORY_KIB,
+    MAX_PARALLELISM,
+    MAX_TIME_COST,
+    MAX_WORK_KIB_PASSES,
+)
 
 Rng = Callable[[int], bytes]
 """A source of random bytes; os.urandom unless a test injects a seeded one."""
@@ -22,20 +32,6 @@ KEY_LEN = 32
 NONCE_LEN = 12
 TAG_LEN = 16
 SALT_LEN = 16
-
-# Caps are checked before any derivation runs, so a forged file or sheet cannot make us
-# allocate 64 GiB or spin for an hour (age caps scrypt for the same reason).
-MAX_MEMORY_KIB = 4 * 1024 * 1024
-MAX_TIME_COST = 256
-MAX_PARALLELISM = 16
-# Time is roughly proportional to memory x passes; 64 GiB-passes is ~50 s on a 2-core laptop.
-MAX_WORK_KIB_PASSES = 64 * 1024 * 1024
-
-# RFC 9106 section 4, second recommended option. Below this only with --weak-kdf.
-FLOOR_MEMORY_KIB = 64 * 1024
-FLOOR_TIME_COST = 3
-DEFAULT_MEMORY_KIB = 256 * 1024
-DEFAULT_PARALLELISM = 4
 
 
 @dataclass(frozen=True)

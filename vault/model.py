@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .codes import normalize_code
 from .errors import AlreadyExists, CorruptVault, EntryNotFound, InvalidData, NothingLeft
+from .policy import KINDS
 
-KINDS = ("backup-codes", "recovery-key", "totp", "note")
 PAYLOAD_VERSION = 1
 MAX_NAME_LEN = 100
 _TEXT_FIELDS = ("account", "issuer", "url", "notes")
@@ -66,7 +65,7 @@ class Entry:
     url: str | None = None
     notes: str | None = None
     tags: list[str] = field(default_factory=list)
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=lambda: os.urandom(16).hex())
     created: str = field(default_factory=utc_now)
     updated: str = ""
 
@@ -295,6 +294,8 @@ class Vault:
 
 def _dedupe(codes: list[BackupCode]) -> list[BackupCode]:
     """Drop repeated codes (comparing case- and separator-insensitively), keeping the first."""
+    from .codes import normalize_code
+
     seen: set[str] = set()
     out = []
     for c in codes:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
-import shlex
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from .errors import InvalidData, MissingInput, UsageProblem
@@ -92,6 +89,10 @@ def ram_temp_dir() -> Path:
 
 def edit_in_editor(initial: str = "") -> str:
     """Open $VISUAL/$EDITOR on a 0600 file in RAM, return what was saved, then shred it."""
+    import shlex
+    import subprocess
+    import tempfile
+
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise UsageProblem("--editor needs $EDITOR (or $VISUAL) to be set")

@@ -1,0 +1,20 @@
+"""Constants that define what rvault accepts and writes; import-light so the CLI starts fast."""
+
+from __future__ import annotations
+
+KINDS = ("backup-codes", "recovery-key", "totp", "note")
+
+# Caps are checked before any derivation runs, so a forged file or sheet cannot make us
+# allocate 64 GiB or spin for an hour (age caps scrypt for the same reason).
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_TIME_COST = 256
+MAX_PARALLELISM = 16
+# Time is roughly proportional to memory x passes; 64 GiB-passes is ~50 s on a 2-core laptop.
+MAX_WORK_KIB_PASSES = 64 * 1024 * 1024
+
+# RFC 9106 section 4, second recommended option. Below this only with --weak-kdf.
+FLOOR_MEMORY_KIB = 64 * 1024
+FLOOR_TIME_COST = 3
+DEFAULT_MEMORY_KIB = 256 * 1024
+DEFAULT_PARALLELISM = 4
+DEFAULT_KDF_TARGET_SECONDS = 1.0
