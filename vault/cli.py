@@ -438,12 +438,24 @@ def rm(opts: Options, name: str, yes: bool) -> None:
 @cli.command()
 @common
 @click.option(
+    "--rekey",
+    is_flag=True,
+    help="Recalibrate the key derivation to today's defaults on this machine.",
+)
+@click.option(
+    "--new-master-key",
+    is_flag=True,
+    help="Also replace the master key (cuts off anyone holding an old copy and passphrase).",
+)
+@click.option(
     "--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH ('-' = stdin)."
 )
 @kdf_options
 @click.pass_obj
 def passwd(
     opts: Options,
+    rekey: bool,
+    new_master_key: bool,
     new_passphrase_file: str | None,
     kdf_target: float,
     kdf_memory: int | None,
@@ -451,12 +463,12 @@ def passwd(
     kdf_parallelism: int | None,
     weak_kdf: bool,
 ) -> None:
-    """Change the passphrase (the master key is replaced too)."""
+    """Change the passphrase; --rekey also renews the key derivation costs."""
     if new_passphrase_file == STDIN and opts.passphrase_file == STDIN:
         raise UsageProblem("the old and new passphrases cannot both come from stdin")
     vf = opts.vault_file()
     kdf = None
-    if kdf_memory or kdf_time or kdf_parallelism:
+    if rekey or kdf_memory or kdf_time or kdf_parallelism:
         kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
     old = opts.passphrase("Current passphrase")
     if new_passphrase_file:
@@ -464,8 +476,12 @@ def passwd(
     else:
         new = prompt_passphrase("New passphrase", confirm=True)
     _check_passphrase_strength(new)
-    vf.change_passphrase(old, new, kdf, allow_weak=weak_kdf)
-    say("Passphrase changed. Old copies of the vault still open with the old passphrase.")
+    vf.change_passphrase(old, new, kdf, allow_weak=weak_kdf, new_master_key=new_master_key)
+    say("Passphrase changed. Old copies of the vault (and its .bak) still open with the old one.")
+    if not new_master_key:
+        say(
+            "To also cut off anyone holding an old copy and the old passphrase, add --new-master-key."
+        )
 
 
 @cli.command()

@@ -49,11 +49,17 @@ def wrap_passphrase(
 
 def unlock(container: Container, passphrase: str) -> bytes:
     """The master key, from the first passphrase slot that the passphrase opens."""
+    return unlock_slot(container, passphrase)[1]
+
+
+def unlock_slot(container: Container, passphrase: str) -> tuple[int, bytes]:
+    """The index of the slot the passphrase opens, and the master key it holds."""
     secret = normalize_passphrase(passphrase)
-    for slot in container.slots:
+    for index, slot in enumerate(container.slots):
         kek = argon2id(secret, slot.salt, slot.kdf)
+        aad = slot_aad(container.vault_id, slot)
         try:
-            return open_sealed(kek, slot.nonce, slot.wrapped, slot_aad(container.vault_id, slot))
+            return index, open_sealed(kek, slot.nonce, slot.wrapped, aad)
         except AuthenticationFailed:
             continue
     raise AuthenticationFailed("wrong passphrase (or the key slot was altered)")

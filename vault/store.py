@@ -21,7 +21,7 @@ from .errors import (
     VaultNotFound,
 )
 from .format import MAX_FILE_SIZE, Container, parse, read_header_fields
-from .keyslots import open_payload, seal_payload, unlock, wrap_passphrase
+from .keyslots import open_payload, seal_payload, unlock, unlock_slot, wrap_passphrase
 from .model import Entry, UsedCode, Vault
 
 VAULT_ID_LEN = 16
@@ -151,22 +151,34 @@ class VaultFile:
         kdf: KdfParams | None = None,
         *,
         allow_weak: bool = False,
+        new_master_key: bool = False,
     ) -> dict[str, Any]:
-        """Replace the passphrase, rotating the master key; kdf defaults to the current one."""
+        """Re-wrap the master key under a new passphrase (and optionally a new master key).
+
+        kdf defaults to the costs of the slot being replaced. With new_master_key the payload
+        is re-encrypted under a fresh master key and every other key slot is dropped.
+        """
         if not new_passphrase:
             raise InvalidData("the new passphrase is empty")
         with self._locked():
-            container, _, vault = self._open(passphrase)
-            kdf = kdf or container.slots[0].kdf
+            container = parse(self.read_bytes())
+            index, master_key = unlock_slot(container, passphrase)
+            vault = Vault.from_bytes(open_payload(container, master_key))
+            kdf = kdf or container.slots[index].kdf
             check_new_kdf(kdf, allow_weak)
-            # A new master key, not just a new wrap: whoever saw the old passphrase and an old
-            # copy of the file learns nothing about what is saved from now on.
-            master_key = self.rng(KEY_LEN)
-            slot = wrap_passphrase(master_key, new_passphrase, kdf, container.vault_id, self.rng)
+            slots = list(container.slots)
+            if new_master_key:
+                # Whoever saw the old passphrase and an old copy of the file learns nothing
+                # about what is saved from now on; slots holding the old key are useless.
+                master_key, slots = self.rng(KEY_LEN), [slots[index]]
+                index = 0
+            slots[index] = wrap_passphrase(
+                master_key, new_passphrase, kdf, container.vault_id, self.rng
+            )
             self._save(
                 container.vault_id,
                 container.generation + 1,
-                (slot,),
+                tuple(slots),
                 master_key,
                 vault.to_bytes(),
                 new_passphrase,
