@@ -478,10 +478,6 @@ def passwd(
     _check_passphrase_strength(new)
     vf.change_passphrase(old, new, kdf, allow_weak=weak_kdf, new_master_key=new_master_key)
     say("Passphrase changed. Old copies of the vault (and its .bak) still open with the old one.")
-    if not new_master_key:
-        say(
-            "To also cut off anyone holding an old copy and the old passphrase, add --new-master-key."
-        )
 
 
 @cli.command()
