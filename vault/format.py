@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .crypto import KEY_LEN, NONCE_LEN, SALT_LEN, TAG_LEN, KdfParams
 from .errors import CorruptVault, LimitExceeded, Unsupported
+from .policy import MAX_WORK_KIB_PASSES
 
 MAGIC = b"\x89RVAULT\n"
 VERSION = 1
@@ -109,6 +110,9 @@ def parse(data: bytes) -> Container:
     for _ in range(count):
         slot, pos = _parse_slot(body, pos)
         slots.append(slot)
+    # Each slot is capped, and so is their sum: a wrong passphrase tries every slot.
+    if sum(s.kdf.memory_kib * s.kdf.time_cost for s in slots) > MAX_WORK_KIB_PASSES:
+        raise LimitExceeded("the key slots together ask for more Argon2 work than the cap")
     if pos + _PAYLOAD_HEAD.size > len(body):
         raise CorruptVault("vault file is truncated in the payload header")
     payload_salt, ct_len = _PAYLOAD_HEAD.unpack_from(body, pos)

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import AlreadyExists, CorruptVault, EntryNotFound, InvalidData, NothingLeft
+from .errors import (
+    AlreadyExists,
+    CorruptVault,
+    EntryNotFound,
+    InvalidData,
+    NothingLeft,
+    Unsupported,
+)
 from .policy import KINDS
 
 PAYLOAD_VERSION = 1
 MAX_NAME_LEN = 100
 _TEXT_FIELDS = ("account", "issuer", "url", "notes")
+_ID = re.compile(r"[0-9a-f]{32}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def utc_now() -> str:
@@ -111,9 +121,17 @@ class Entry:
         """Rebuild an entry from its payload form, refusing anything malformed."""
         try:
             codes = [
-                BackupCode(_str(c["code"]), _bool(c["used"]), _opt(c["used_at"]))
+                BackupCode(_str(c["code"]), _bool(c["used"]), _opt_time(c["used_at"]))
                 for c in data["codes"]
             ]
+            if any(c.used != (c.used_at is not None) for c in codes):
+                raise TypeError("a code's used flag and used_at disagree")
+            if (data["kind"] == "backup-codes") != bool(codes):
+                raise TypeError("backup-codes entries, and only they, have codes")
+            if data["kind"] != "backup-codes" and not data["secret"]:
+                raise TypeError("the entry's secret is empty")
+            if not _ID.fullmatch(_str(data["id"])):
+                raise TypeError("id is not 32 hex digits")
             tags = [_str(t) for t in data["tags"]]
             return cls(
                 name=_str(data["name"]),
@@ -122,8 +140,8 @@ class Entry:
                 codes=codes,
                 tags=tags,
                 id=_str(data["id"]),
-                created=_str(data["created"]),
-                updated=_str(data["updated"]),
+                created=_time(data["created"]),
+                updated=_time(data["updated"]),
                 **{k: _opt(data[k]) for k in _TEXT_FIELDS},
             )
         except (KeyError, TypeError, InvalidData) as exc:
@@ -134,6 +152,16 @@ def _str(v: Any) -> str:
     if not isinstance(v, str):
         raise TypeError(f"expected text, got {type(v).__name__}")
     return v
+
+
+def _time(v: Any) -> str:
+    if not _TIME.fullmatch(_str(v)):
+        raise TypeError(f"not a UTC timestamp: {v!r}")
+    return str(v)
+
+
+def _opt_time(v: Any) -> str | None:
+    return None if v is None else _time(v)
 
 
 def _opt(v: Any) -> str | None:
@@ -279,17 +307,30 @@ class Vault:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Vault:
-        """Parse a decrypted payload."""
+        """Parse a decrypted payload, which must be exactly what to_bytes would write."""
         try:
-            doc = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            doc = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        except (UnicodeDecodeError, ValueError):
             raise CorruptVault("vault payload is not valid JSON") from None
-        if not isinstance(doc, dict) or doc.get("version") != PAYLOAD_VERSION:
+        if not isinstance(doc, dict) or set(doc) != {"version", "entries", "meta"}:
             raise CorruptVault("vault payload has an unknown layout")
-        entries, meta = doc.get("entries"), doc.get("meta")
+        if type(doc["version"]) is not int or doc["version"] != PAYLOAD_VERSION:
+            raise Unsupported(f"vault payload version {doc['version']!r} is not supported")
+        entries, meta = doc["entries"], doc["meta"]
         if not isinstance(entries, list) or not isinstance(meta, dict):
             raise CorruptVault("vault payload has an unknown layout")
-        return cls([Entry.from_json(e) for e in entries], meta)
+        vault = cls([Entry.from_json(e) for e in entries], meta)
+        if len({name_key(e.name) for e in vault.entries}) != len(vault.entries):
+            raise CorruptVault("vault payload has two entries with the same name")
+        # Canonical form: anything a reader would silently change (stripped names, dropped
+        # keys, duplicate keys, escapes) is refused instead of being rewritten on next save.
+        if vault.to_bytes() != data:
+            raise CorruptVault("vault payload is not in canonical form")
+        return vault
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a vault payload")
 
 
 def _dedupe(codes: list[BackupCode]) -> list[BackupCode]:

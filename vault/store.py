@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 import time
@@ -233,7 +234,6 @@ class VaultFile:
             else:
                 self._keep_backup()
                 os.replace(tmp, self.path)
-            _fsync_dir(folder)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             if exc.errno == errno.EEXIST:
@@ -244,6 +244,11 @@ class VaultFile:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        # The new vault is in place. If the directory fsync fails, a power cut could undo the
+        # rename and bring back the previous (intact) vault; reporting the save as failed
+        # would be false, and `use` would hide a code it had already marked used.
+        with contextlib.suppress(OSError):
+            _fsync_dir(folder)
 
     def _keep_backup(self) -> None:
         """Make the current file the .bak, atomically (the .bak is never half-written)."""
@@ -260,8 +265,12 @@ class VaultFile:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        os.chmod(staged, FILE_MODE)
-        os.replace(staged, self.bak_path)
+        try:
+            os.chmod(staged, FILE_MODE)
+            os.replace(staged, self.bak_path)
+        finally:
+            # rename() between two links of one inode is a no-op that leaves staged behind.
+            staged.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -294,7 +303,7 @@ class VaultFile:
 
     def _remove_stale_temps(self) -> None:
         """Delete temp files left by a save that was killed (we hold the lock: none is live)."""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             stale.unlink(missing_ok=True)
 
 
