@@ -18,6 +18,14 @@ PASSPHRASE = "correct horse battery staple"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@pytest.fixture(autouse=True)
+def _clean_rvault_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests must not see the developer's own vault settings."""
+    for name in list(os.environ):
+        if name.startswith("RVAULT_") or name in ("VISUAL", "EDITOR"):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def cheap_kdf() -> KdfParams:
     """Argon2id parameters far below the policy floor, for speed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -10,13 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .errors import UsageProblem, VaultError
+from .errors import StorageError, UsageProblem, VaultError
 from .policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, KINDS
 from .secrets_in import passphrase_from_file, prompt_passphrase, read_secret
 
 if TYPE_CHECKING:
     from .crypto import KdfParams
-    from .model import Entry
+    from .model import Entry, UsedCode
     from .store import VaultFile
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +39,23 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
         """The VaultFile chosen by --vault, RVAULT_FILE or the platform default."""
         from .store import VaultFile, default_path
 
-        timeout = float(os.environ.get("RVAULT_LOCK_TIMEOUT", "30"))
+        raw = os.environ.get("RVAULT_LOCK_TIMEOUT", "30")
+        try:
+            timeout = float(raw)
+        except ValueError:
+            timeout = math.nan
+        if not (math.isfinite(timeout) and timeout >= 0):
+            raise UsageProblem(f"RVAULT_LOCK_TIMEOUT must be a number of seconds, not {raw!r}")
+        if self.vault == "":
+            # An unset shell variable must not silently mean "the default vault".
+            raise UsageProblem("--vault (or RVAULT_FILE) is empty")
         return VaultFile(self.vault or default_path(), lock_timeout=timeout)
+
+    def existing_vault(self) -> VaultFile:
+        """The chosen VaultFile, checked to exist before anyone is asked for a passphrase."""
+        vf = self.vault_file()
+        vf.require()
+        return vf
 
     def passphrase(self, prompt: str = "Passphrase", confirm: bool = False) -> str:
         """The passphrase from --passphrase-file / RVAULT_PASSPHRASE_FILE, else a hidden prompt."""
@@ -153,8 +169,8 @@ def choose_kdf(
     lanes = lanes or DEFAULT_PARALLELISM
     if passes:
         return KdfParams(passes, memory_kib, lanes)
-    if target <= 0:
-        raise UsageProblem("--kdf-target must be positive")
+    if not (math.isfinite(target) and target > 0):
+        raise UsageProblem("--kdf-target must be a positive number of seconds")
     KdfParams(1, memory_kib, lanes).check_caps()
     say(f"Calibrating key derivation for about {target:g} s per unlock...")
     return calibrate(target, memory_kib, lanes, min_time_cost=1 if weak else 3)
@@ -181,7 +197,11 @@ def init(
     weak_kdf: bool,
 ) -> None:
     """Create a new, empty vault."""
+    from .errors import AlreadyExists
+
     vf = opts.vault_file()
+    if vf.path.exists():  # before a second of calibration and two passphrase prompts
+        raise AlreadyExists(f"a vault already exists at {vf.path}", hint="use --vault PATH")
     kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
     if weak_kdf and kdf.below_floor():
         warn(f"weak key derivation ({kdf.describe()}): for tests and demos only")
@@ -218,7 +238,8 @@ def add(
     """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt."""
     from .model import Entry
 
-    _stdin_once(from_file, opts)
+    vf = opts.existing_vault()
+    _stdin_once(from_file, editor, opts)
     entry = Entry(
         name=name,
         kind=kind,
@@ -230,7 +251,7 @@ def add(
     )
     text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
     _fill_secret(entry, text)
-    entry = opts.vault_file().add(opts.passphrase(), entry)
+    entry = vf.add(opts.passphrase(), entry)
     say(f"Added {entry.name!r} ({_status(entry) or entry.kind}).")
 
 
@@ -258,13 +279,17 @@ def _fill_secret(entry: Entry, text: str) -> None:
         for w in key.warnings:
             warn(w)
     elif entry.kind == "totp":
-        entry.secret = "".join(text.split()).upper()
+        from .codes import parse_totp_secret
+
+        entry.secret = parse_totp_secret(text)
     else:
         entry.secret = text.strip("\n")
 
 
-def _stdin_once(from_file: str | None, opts: Options) -> None:
-    reads_stdin = from_file == STDIN or (from_file is None and not sys.stdin.isatty())
+def _stdin_once(from_file: str | None, editor: bool, opts: Options) -> None:
+    reads_stdin = from_file == STDIN or (
+        from_file is None and not editor and not sys.stdin.isatty()
+    )
     if reads_stdin and opts.passphrase_file == STDIN:
         raise UsageProblem(
             "the secret and the passphrase cannot both come from stdin",
@@ -284,7 +309,7 @@ def _status(entry: Entry) -> str:
 @click.pass_obj
 def list_(opts: Options, as_json: bool) -> None:
     """List entries (names, kinds, codes left; never secret values)."""
-    entries = opts.vault_file().load(opts.passphrase()).entries
+    entries = opts.existing_vault().load(opts.passphrase()).entries
     if as_json:
         emit_json([e.summary() for e in entries])
         return
@@ -306,7 +331,7 @@ def list_(opts: Options, as_json: bool) -> None:
 @click.pass_obj
 def show(opts: Options, name: str, as_json: bool) -> None:
     """Reveal an entry, secret included."""
-    entry = opts.vault_file().load(opts.passphrase()).get(name)
+    entry = opts.existing_vault().load(opts.passphrase()).get(name)
     if as_json:
         emit_json(entry.to_json())
         return
@@ -331,11 +356,23 @@ def show(opts: Options, name: str, as_json: bool) -> None:
 @click.pass_obj
 def use(opts: Options, name: str) -> None:
     """Print the next unused backup code and mark it used."""
-    used = opts.vault_file().use_code(opts.passphrase(), name)
-    click.echo(used.code)
+    if sys.stdout is None or sys.stdout.closed:
+        raise UsageProblem("stdout is closed: the code could not be shown, so none was used")
+    vf = opts.existing_vault()
+    used = vf.use_code(opts.passphrase(), name, reveal=_print_code)
     say(f"Marked used: {used.remaining} of {used.total} codes left for {used.entry!r}.")
     if used.remaining <= 2:
         warn(f"only {used.remaining} unused codes left; generate new ones at the service")
+
+
+def _print_code(used: UsedCode) -> None:
+    try:
+        click.echo(used.code)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise StorageError(
+            f"could not print the code ({exc.strerror}); it was not marked used", hint=""
+        ) from None
 
 
 @cli.command()
@@ -375,6 +412,7 @@ def edit(
     editor: bool,
 ) -> None:
     """Change an entry's name, details, secret or codes."""
+    vf = opts.existing_vault()
     reading = sum([new_secret, new_codes, add_codes])
     fields = {"account": account, "issuer": issuer, "url": url, "notes": notes}
     if reading > 1:
@@ -393,14 +431,14 @@ def edit(
     if reading:
         from .codes import parse_backup_codes
 
-        _stdin_once(from_file, opts)
+        _stdin_once(from_file, editor, opts)
         text = read_secret(from_file, editor, "new value", multiline=True)
         if new_secret:
             secret = text.strip("\n")
         else:
             codes = parse_backup_codes(text)
             say(f"Found {len(codes)} backup codes.")
-    vf, passphrase = opts.vault_file(), opts.passphrase()
+    passphrase = opts.passphrase()
     with vf.edit(passphrase) as v:
         entry = v.update(
             name,
@@ -431,7 +469,7 @@ def rm(opts: Options, name: str, yes: bool) -> None:
                 f"refusing to delete {name!r} without confirmation", hint="pass --yes"
             )
         click.confirm(f"Delete {name!r}?", abort=True, err=True)
-    entry = opts.vault_file().remove(opts.passphrase(), name)
+    entry = opts.existing_vault().remove(opts.passphrase(), name)
     say(f"Deleted {entry.name!r}.")
 
 
@@ -466,7 +504,7 @@ def passwd(
     """Change the passphrase; --rekey also renews the key derivation costs."""
     if new_passphrase_file == STDIN and opts.passphrase_file == STDIN:
         raise UsageProblem("the old and new passphrases cannot both come from stdin")
-    vf = opts.vault_file()
+    vf = opts.existing_vault()
     kdf = None
     if rekey or kdf_memory or kdf_time or kdf_parallelism:
         kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
@@ -510,13 +548,19 @@ def main(argv: list[str] | None = None) -> None:
     try:
         status = cli.main(args=args, prog_name="rvault", standalone_mode=False)
     except VaultError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
         click.echo(f"rvault: error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
-        if debug:
-            raise
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C into Abort when it is not in standalone mode.
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            click.echo("\nInterrupted; nothing was changed.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:

@@ -98,7 +98,6 @@ class AlreadyExists(VaultError):
     """The output file or entry name already exists."""
 
     exit_code = 73
-    hint = "choose another name, or pass --force where the command offers it"
 
 
 class VaultLocked(VaultError):

@@ -207,7 +207,10 @@ class Vault:
     def add(self, entry: Entry) -> Entry:
         """Add a new entry; names are unique ignoring case."""
         if self.has(entry.name):
-            raise AlreadyExists(f"an entry named {entry.name!r} already exists")
+            raise AlreadyExists(
+                f"an entry named {entry.name!r} already exists",
+                hint="choose another name, or change it with 'rvault edit'",
+            )
         if entry.kind == "backup-codes":
             entry.codes = _dedupe(entry.codes)
             if not entry.codes:
@@ -256,8 +259,8 @@ class Vault:
                 raise ValueError(f"not an editable field: {key}")
             if value is not None:
                 setattr(entry, key, value.strip() or None)
-        entry.tags = [t for t in entry.tags if t not in remove_tags]
-        entry.tags += [t for t in dict.fromkeys(add_tags) if t not in entry.tags]
+        tags = list(dict.fromkeys([*entry.tags, *add_tags]))
+        entry.tags = [t for t in tags if t not in remove_tags]
         if secret is not None:
             if entry.kind == "backup-codes":
                 raise InvalidData("backup-codes entries take new codes, not a secret")

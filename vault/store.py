@@ -17,6 +17,7 @@ from .errors import (
     AlreadyExists,
     InvalidData,
     LimitExceeded,
+    MissingInput,
     StorageError,
     VaultLocked,
     VaultNotFound,
@@ -76,7 +77,17 @@ class VaultFile:
         except FileNotFoundError:
             raise VaultNotFound(f"no vault at {self.path}") from None
         except OSError as exc:
-            raise StorageError(f"cannot read {self.path}: {exc.strerror}") from None
+            if exc.errno == errno.EIO:
+                raise StorageError(
+                    f"cannot read {self.path}: {exc.strerror}",
+                    hint="the disk may be failing: copy <vault>.bak somewhere safe",
+                ) from None
+            raise MissingInput(f"cannot read {self.path}: {exc.strerror}") from None
+
+    def require(self) -> None:
+        """Raise VaultNotFound unless the vault exists (cheap check before prompting)."""
+        if not self.path.is_file():
+            self.read_bytes()  # raises the precise error (missing, directory, unreadable)
 
     def info(self) -> dict[str, Any]:
         """Header facts (vault id, generation, KDF, slots, size) without a passphrase."""
@@ -90,9 +101,12 @@ class VaultFile:
         if not passphrase:
             raise InvalidData("the passphrase is empty")
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._locked():
+        with self._locked(create=True):
             if self.path.exists():
-                raise AlreadyExists(f"a vault already exists at {self.path}")
+                raise AlreadyExists(
+                    f"a vault already exists at {self.path}",
+                    hint="use --vault PATH to create another one",
+                )
             vault_id, master_key = self.rng(VAULT_ID_LEN), self.rng(KEY_LEN)
             slot = wrap_passphrase(master_key, passphrase, kdf, vault_id, self.rng)
             self._save(vault_id, 0, (slot,), master_key, Vault().to_bytes(), passphrase)
@@ -125,10 +139,19 @@ class VaultFile:
         with self.edit(passphrase) as v:
             return v.add(entry)
 
-    def use_code(self, passphrase: str, name: str) -> UsedCode:
-        """Spend the next unused backup code of an entry and save."""
+    def use_code(
+        self, passphrase: str, name: str, reveal: Callable[[UsedCode], None] | None = None
+    ) -> UsedCode:
+        """Spend the next unused backup code of an entry and save.
+
+        reveal runs before the save: if it raises (say, stdout is closed), the code is not
+        marked used, so a code is never spent without being shown.
+        """
         with self.edit(passphrase) as v:
-            return v.use_code(name)
+            used = v.use_code(name)
+            if reveal is not None:
+                reveal(used)
+            return used
 
     def update(self, passphrase: str, name: str, **changes: Any) -> Entry:
         """Apply Vault.update to an entry and save."""
@@ -273,11 +296,15 @@ class VaultFile:
             staged.unlink(missing_ok=True)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, create: bool = False) -> Iterator[None]:
         """Hold the sidecar lock for a whole read-modify-write."""
         import fcntl
 
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if create:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        else:
+            # No lock file (or folders) for a vault that is not there.
+            self.require()
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
