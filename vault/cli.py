@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -99,6 +98,8 @@ def warn(message: str) -> None:
 
 def emit_json(data: Any) -> None:
     """Stable JSON on stdout."""
+    import json
+
     click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
 
@@ -319,9 +320,11 @@ def list_(opts: Options, as_json: bool) -> None:
     rows = [(e.name, e.kind, e.account or "", _status(e)) for e in entries]
     rows.sort(key=lambda r: r[0].casefold())
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = []
     for row in rows:
         cells = [cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)] + [row[3]]
-        click.echo("  ".join(cells).rstrip())
+        lines.append("  ".join(cells).rstrip())
+    click.echo("\n".join(lines))
 
 
 @cli.command()

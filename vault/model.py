@@ -23,6 +23,8 @@ from .policy import KINDS
 PAYLOAD_VERSION = 1
 MAX_NAME_LEN = 100
 _TEXT_FIELDS = ("account", "issuer", "url", "notes")
+_ENTRY_KEYS = {"id", "name", "kind", "secret", "codes", "tags", "created", "updated", *_TEXT_FIELDS}
+_CODE_KEYS = {"code", "used", "used_at"}
 _ID = re.compile(r"[0-9a-f]{32}")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
@@ -39,7 +41,8 @@ def check_name(name: str) -> str:
         raise InvalidData("entry name is empty")
     if len(name) > MAX_NAME_LEN:
         raise InvalidData(f"entry name is longer than {MAX_NAME_LEN} characters")
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    # isprintable() is a fast C check that already excludes every category C character.
+    if not name.isprintable() and any(unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidData("entry name contains control characters")
     return name
 
@@ -120,6 +123,10 @@ class Entry:
     def from_json(cls, data: Any) -> Entry:
         """Rebuild an entry from its payload form, refusing anything malformed."""
         try:
+            if set(data) != _ENTRY_KEYS or any(set(c) != _CODE_KEYS for c in data["codes"]):
+                raise TypeError("unexpected or missing keys")
+            if check_name(_str(data["name"])) != data["name"]:
+                raise TypeError("the name has surrounding white space")
             codes = [
                 BackupCode(_str(c["code"]), _bool(c["used"]), _opt_time(c["used_at"]))
                 for c in data["codes"]
@@ -306,7 +313,7 @@ class Vault:
             "entries": [e.to_json() for e in self.entries],
             "meta": self.meta,
         }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return _dumps(doc)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Vault:
@@ -327,9 +334,14 @@ class Vault:
             raise CorruptVault("vault payload has two entries with the same name")
         # Canonical form: anything a reader would silently change (stripped names, dropped
         # keys, duplicate keys, escapes) is refused instead of being rewritten on next save.
-        if vault.to_bytes() != data:
+        # Re-dumping the parsed document is enough: the key sets are checked exactly above.
+        if _dumps(doc) != data:
             raise CorruptVault("vault payload is not in canonical form")
         return vault
+
+
+def _dumps(doc: Any) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _no_constants(name: str) -> Any:

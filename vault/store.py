@@ -6,7 +6,6 @@ import contextlib
 import errno
 import glob
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,15 +113,14 @@ class VaultFile:
 
     def load(self, passphrase: str) -> Vault:
         """Decrypt and return the contents (read-only: saves are atomic, so no lock needed)."""
-        _, _, vault = self._open(passphrase)
+        _, _, vault, _ = self._open(passphrase)
         return vault
 
     @contextlib.contextmanager
     def edit(self, passphrase: str) -> Iterator[Vault]:
         """Lock, decrypt, yield the contents, and save once if they changed."""
         with self._locked():
-            container, master_key, vault = self._open(passphrase)
-            before = vault.to_bytes()
+            container, master_key, vault, before = self._open(passphrase)
             yield vault
             after = vault.to_bytes()
             if after != before:
@@ -209,10 +207,12 @@ class VaultFile:
             )
         return self.info()
 
-    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault]:
+    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault, bytes]:
+        """Parse, unlock and decrypt; the plaintext equals vault.to_bytes() (it is canonical)."""
         container = parse(self.read_bytes())
         master_key = unlock(container, passphrase)
-        return container, master_key, Vault.from_bytes(open_payload(container, master_key))
+        plaintext = open_payload(container, master_key)
+        return container, master_key, Vault.from_bytes(plaintext), plaintext
 
     def _save(
         self,
@@ -238,6 +238,8 @@ class VaultFile:
 
     def _replace(self, data: bytes, verify: Callable[[bytes], None], exclusive: bool) -> None:
         """Write data to a temp file, verify it, keep .bak, and atomically move it in place."""
+        import tempfile  # lazily: read-only commands never need it (~3 ms of imports)
+
         folder = self.path.parent
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         tmp = Path(tmp_name)
