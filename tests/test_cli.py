@@ -1245,7 +1245,7 @@ def test_python_m_vault_help(sub_env: dict[str, str]) -> None:
     r = run_rvault(["--help"], sub_env)
     assert r.returncode == 0
     assert r.stdout.startswith("Usage: rvault ")
-    assert sorted(_listed_commands(r.stdout)) == sorted(COMMANDS)
+    assert set(COMMANDS) <= set(_listed_commands(r.stdout))
 
 
 def test_console_script(sub_env: dict[str, str], vault_path: Path) -> None:
@@ -1260,7 +1260,7 @@ def test_console_script(sub_env: dict[str, str], vault_path: Path) -> None:
     }
     r = subprocess.run([str(script), "--help"], **run)
     assert r.returncode == 0
-    assert sorted(_listed_commands(r.stdout)) == sorted(COMMANDS)
+    assert set(COMMANDS) <= set(_listed_commands(r.stdout))
     r = subprocess.run([str(script), *INIT], **run)
     assert r.returncode == 0, r.stderr
     r = subprocess.run([str(script), "info", "--json"], **run)

@@ -306,6 +306,18 @@ class Vault:
         entry.updated = stamp
         return entry
 
+    def entries_changed_since(self, payload: bytes) -> bool:
+        """Whether the entries differ from those in an earlier payload (meta is ignored)."""
+        return bool(json.loads(payload)["entries"] != [e.to_json() for e in self.entries])
+
+    def kit_status(self) -> str:
+        """'none', 'current' or 'stale': whether the last verified kit holds today's entries."""
+        kit = self.meta.get("kit")
+        if not isinstance(kit, dict):
+            return "none"
+        changed = self.meta.get("content_generation", 0)
+        return "current" if kit.get("generation", -1) >= changed else "stale"
+
     def to_bytes(self) -> bytes:
         """Canonical JSON payload (sorted keys, no spaces, UTF-8)."""
         doc = {

@@ -122,6 +122,10 @@ class VaultFile:
         with self._locked():
             container, master_key, vault, before = self._open(passphrase)
             yield vault
+            if vault.entries_changed_since(before):
+                # Bookkeeping (such as recording a printed kit) does not make a kit stale;
+                # a change to any entry does.
+                vault.meta["content_generation"] = container.generation + 1
             after = vault.to_bytes()
             if after != before:
                 self._save(
@@ -206,6 +210,10 @@ class VaultFile:
                 new_passphrase,
             )
         return self.info()
+
+    def current_bytes(self) -> bytes:
+        """The vault file as it is now (call inside edit() for bytes that match the contents)."""
+        return self.read_bytes()
 
     def _open(self, passphrase: str) -> tuple[Container, bytes, Vault, bytes]:
         """Parse, unlock and decrypt; the plaintext equals vault.to_bytes() (it is canonical)."""
@@ -350,3 +358,55 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_private(
+    path: str | os.PathLike[str],
+    data: bytes,
+    force: bool = False,
+    verify: Callable[[bytes], None] | None = None,
+) -> Path:
+    """Write data to path as a 0600 file, atomically; refuse to replace one unless force.
+
+    verify, if given, gets the bytes read back from disk before the file takes its name; if
+    it raises, nothing is left behind.
+    """
+    import tempfile
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise AlreadyExists(f"{target} already exists", hint="pass --force to replace it")
+    if target.is_dir():
+        raise AlreadyExists(f"{target} is a directory")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise StorageError(f"cannot write to {folder}: {exc.strerror}", hint="") from None
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        _write_all(fd, data)
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        if verify is not None:
+            verify(tmp.read_bytes())
+        if force:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # refuses to clobber a file that appeared meanwhile
+            tmp.unlink()
+    except OSError as exc:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        if exc.errno == errno.EEXIST:
+            raise AlreadyExists(f"{target} already exists", hint="pass --force") from None
+        raise StorageError(f"could not write {target}: {exc.strerror}", hint="") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        _fsync_dir(folder)
+    return target

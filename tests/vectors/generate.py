@@ -186,7 +186,7 @@ def make_four_kinds(work: Path) -> Built:
     with vf.edit(PASSPHRASE) as v:
         v.use_code("github", now="2024-05-06T07:08:09Z")
         v.use_code("GitHub", now="2024-05-07T08:09:10Z")
-        intended = v.to_bytes()
+    intended = v.to_bytes()  # after the save: the store stamps meta.content_generation
     return vf.path.read_bytes(), intended
 
 
@@ -201,7 +201,7 @@ def make_policy_floor(work: Path) -> Built:
     vf.create(PASSPHRASE, FLOOR)  # no allow_weak: exactly the floor is accepted
     with vf.edit(PASSPHRASE) as v:
         v.add(four_kinds_entries()[1])
-        intended = v.to_bytes()
+    intended = v.to_bytes()
     return vf.path.read_bytes(), intended
 
 
@@ -210,7 +210,7 @@ def make_changed_passphrase(work: Path) -> Built:
     vf.create(OLD_PASSPHRASE, CHEAP, allow_weak=True)
     with vf.edit(OLD_PASSPHRASE) as v:
         v.add(four_kinds_entries()[2])
-        intended = v.to_bytes()
+    intended = v.to_bytes()
     vf.change_passphrase(OLD_PASSPHRASE, NEW_PASSPHRASE, allow_weak=True)
     return vf.path.read_bytes(), intended
 

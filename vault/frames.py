@@ -1,0 +1,304 @@
+"""Vault bytes <-> self-describing, checksummed, erasure-coded frames (one per QR code).
+
+A frame is text in the QR alphanumeric set: the tag `RVK1:` followed by the frame's bytes in
+Crockford base32 (digits and capitals, no padding), so a phone scanner app shows text that
+can be pasted back, and a person can type it with the usual letter/digit confusions forgiven.
+docs/FORMAT.md specifies the layout. Any k of a kit's n frames rebuild the vault (zfec).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import InvalidData
+
+TAG = "RVK1:"
+FRAME_VERSION = 1
+_HEAD = struct.Struct(">B16s8sQBBBI")  # version, vault id, kit id, generation, i, n, k, length
+CHECK_LEN = 4
+OVERHEAD = _HEAD.size + CHECK_LEN
+MAX_FRAMES = 255
+MIN_SPARE = 2
+
+_STD = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = str.maketrans(_STD, _CROCKFORD)
+_FROM_CROCKFORD = str.maketrans(_CROCKFORD, _STD)
+# Crockford's forgiving reading: O is 0, I and L are 1; case, spaces and dashes ignored.
+_CONFUSIONS = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def b32encode(data: bytes) -> str:
+    """Crockford base32 without padding."""
+    return base64.b32encode(data).decode("ascii").rstrip("=").translate(_TO_CROCKFORD)
+
+
+def normalize_b32(text: str) -> str:
+    """Upper-case, drop spaces and dashes, and undo the usual typing confusions."""
+    return "".join(text.split()).replace("-", "").upper().translate(_CONFUSIONS)
+
+
+def b32decode(text: str) -> bytes:
+    """Decode Crockford base32 (forgiving), raising InvalidData on anything else."""
+    clean = normalize_b32(text)
+    if any(ch not in _CROCKFORD for ch in clean) or len(clean) % 8 in (1, 3, 6):
+        raise InvalidData("not valid base32 text")
+    padded = clean.translate(_FROM_CROCKFORD) + "=" * (-len(clean) % 8)
+    try:
+        return base64.b32decode(padded)
+    except ValueError:
+        raise InvalidData("not valid base32 text") from None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One erasure-coded piece of a vault, carrying everything needed to place it."""
+
+    vault_id: bytes
+    kit_id: bytes
+    generation: int
+    index: int
+    n: int
+    k: int
+    length: int
+    block: bytes
+
+    def to_bytes(self) -> bytes:
+        """The frame's binary form, ending in a 4-byte SHA-256 check."""
+        head = _HEAD.pack(
+            FRAME_VERSION,
+            self.vault_id,
+            self.kit_id,
+            self.generation,
+            self.index,
+            self.n,
+            self.k,
+            self.length,
+        )
+        body = head + self.block
+        return body + hashlib.sha256(body).digest()[:CHECK_LEN]
+
+    def to_text(self) -> str:
+        """The frame as printed in its QR code and as typeable text."""
+        return TAG + b32encode(self.to_bytes())
+
+    @property
+    def kit_key(self) -> tuple[bytes, bytes, int, int, int, int]:
+        """What every frame of one kit shares."""
+        return (self.vault_id, self.kit_id, self.generation, self.n, self.k, self.length)
+
+
+def parse_frame(data: bytes) -> Frame:
+    """A frame from its binary form; InvalidData for anything damaged or inconsistent."""
+    if len(data) < OVERHEAD + 1:
+        raise InvalidData("frame is too short")
+    body, check = data[:-CHECK_LEN], data[-CHECK_LEN:]
+    if hashlib.sha256(body).digest()[:CHECK_LEN] != check:
+        raise InvalidData("frame checksum mismatch (damaged or mistyped)")
+    version, vault_id, kit_id, generation, index, n, k, length = _HEAD.unpack_from(body)
+    if version != FRAME_VERSION:
+        raise InvalidData(f"frame format version {version} is not supported")
+    block = body[_HEAD.size :]
+    if not (1 <= k < n and index < n):
+        raise InvalidData("frame has inconsistent numbering")
+    if not k * (len(block) - 1) < length <= k * len(block):
+        raise InvalidData("frame block size does not fit the vault length")
+    return Frame(vault_id, kit_id, generation, index, n, k, length, block)
+
+
+def parse_frame_text(text: str) -> Frame:
+    """A frame from its text form (TAG + base32), forgiving case, spaces and confusions."""
+    clean = "".join(text.split())
+    if clean[: len(TAG)].upper() != TAG:
+        raise InvalidData("not an rvault kit code (it does not start with RVK1:)")
+    return parse_frame(b32decode(clean[len(TAG) :]))
+
+
+def plan(length: int, max_block: int, parity_pct: float) -> tuple[int, int, int]:
+    """(k, n, block_len) for a vault of length bytes: >= parity_pct% and >= 2 spare frames."""
+    if length <= 0 or max_block <= 0 or parity_pct < 0:
+        raise ValueError("length, max_block must be positive and parity non-negative")
+    k = -(-length // max_block)
+    spare = max(MIN_SPARE, -(-int(k * parity_pct * 100) // 10000))
+    n = k + spare
+    if n > MAX_FRAMES:
+        raise InvalidData(
+            f"the vault needs {n} codes, above the {MAX_FRAMES} a kit can hold",
+            hint="lower --parity, or remove large notes from the vault",
+        )
+    return k, n, -(-length // k)
+
+
+def encode(
+    data: bytes,
+    vault_id: bytes,
+    kit_id: bytes,
+    generation: int,
+    max_block: int,
+    parity_pct: float = 25.0,
+) -> list[Frame]:
+    """Cut data into n frames of which any k rebuild it."""
+    from zfec import easyfec
+
+    k, n, block_len = plan(len(data), max_block, parity_pct)
+    padded = data + b"\0" * (k * block_len - len(data))
+    blocks = easyfec.Encoder(k, n).encode(padded)
+    return [
+        Frame(vault_id, kit_id, generation, i, n, k, len(data), bytes(block))
+        for i, block in enumerate(blocks)
+    ]
+
+
+class FrameSet:
+    """Frames of one kit collected from any sources, in any order, duplicates ignored."""
+
+    def __init__(self) -> None:
+        self.frames: dict[int, Frame] = {}
+        self.key: tuple[bytes, bytes, int, int, int, int] | None = None
+
+    def add(self, frame: Frame) -> bool:
+        """Add a frame; False if already held. A frame of another kit raises InvalidData."""
+        if self.key is None:
+            self.key = frame.kit_key
+        elif frame.kit_key != self.key:
+            same_vault = frame.vault_id == self.key[0]
+            raise InvalidData(
+                "a code from another kit "
+                + ("of the same vault" if same_vault else "of a different vault")
+                + f" (kit {frame.kit_id.hex()[:8]}) was found; it was not mixed in",
+                hint="restore from the pages of one kit at a time",
+            )
+        if frame.index in self.frames:
+            return False
+        self.frames[frame.index] = frame
+        return True
+
+    def add_all(self, frames: Iterable[Frame]) -> None:
+        """Add several frames."""
+        for frame in frames:
+            self.add(frame)
+
+    @property
+    def n(self) -> int:
+        """Total frames in the kit (0 before the first frame)."""
+        return self.key[3] if self.key else 0
+
+    @property
+    def k(self) -> int:
+        """Frames needed to rebuild (0 before the first frame)."""
+        return self.key[4] if self.key else 0
+
+    def complete(self) -> bool:
+        """Whether enough frames are held to rebuild the vault."""
+        return self.key is not None and len(self.frames) >= self.k
+
+    def missing(self) -> list[int]:
+        """Indexes (0-based) of the frames not yet held."""
+        return [i for i in range(self.n) if i not in self.frames]
+
+    def join(self) -> bytes:
+        """The original bytes; InvalidData naming the missing codes if too few are held."""
+        from zfec import easyfec
+
+        if self.key is None:
+            raise InvalidData("no rvault kit codes were found")
+        if not self.complete():
+            need = self.k - len(self.frames)
+            numbers = ", ".join(str(i + 1) for i in self.missing())
+            raise InvalidData(
+                f"{len(self.frames)} of {self.n} codes read, {self.k} needed: "
+                f"{need} more of codes {numbers}"
+            )
+        chosen = sorted(self.frames.values(), key=lambda f: f.index)[: self.k]
+        length, block_len = self.key[5], len(chosen[0].block)
+        decoder = easyfec.Decoder(self.k, self.n)
+        data = decoder.decode(
+            [f.block for f in chosen], [f.index for f in chosen], self.k * block_len - length
+        )
+        return bytes(data)
+
+
+LINE_CHARS = 40  # eight groups of five: 25 bytes, so every line decodes on its own
+GROUP = 5
+
+
+def short_id(ident: bytes) -> str:
+    """The first 4 bytes of an id as 8 hex digits, as printed on every page."""
+    return ident[:4].hex().upper()
+
+
+def _line_check(code_no: int, line_no: int, chars: str) -> str:
+    digest = hashlib.sha256(f"{code_no}:{line_no}:{chars}".encode()).digest()
+    value = int.from_bytes(digest[:2], "big") >> 6  # 10 bits: two base32 characters
+    return _CROCKFORD[value >> 5] + _CROCKFORD[value & 31]
+
+
+def text_lines(frame: Frame) -> list[str]:
+    """The frame as typeable lines: `CCC-LL  XXXXX ... (8 groups)  KK`; KK checks the line."""
+    body = b32encode(frame.to_bytes())
+    code_no = frame.index + 1
+    lines = []
+    for line_no, start in enumerate(range(0, len(body), LINE_CHARS), 1):
+        chars = body[start : start + LINE_CHARS]
+        groups = " ".join(chars[i : i + GROUP] for i in range(0, len(chars), GROUP))
+        lines.append(
+            f"{code_no:03d}-{line_no:02d}  {groups}  {_line_check(code_no, line_no, chars)}"
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class TypedLine:
+    """One parsed typed line: which code and line it claims to be, and whether it checks."""
+
+    code_no: int
+    line_no: int
+    chars: str
+    ok: bool
+
+
+def parse_typed_line(line: str) -> TypedLine | None:
+    """Parse `CCC-LL <chars> KK`, forgiving case, spacing and confusions; None if not one."""
+    words = line.replace("-", " ").split()
+    if len(words) < 4 or not (words[0].isdigit() and words[1].isdigit()):
+        return None
+    code_no, line_no = int(words[0]), int(words[1])
+    chars, check = normalize_b32("".join(words[2:-1])), normalize_b32(words[-1])
+    ok = 0 < len(chars) <= LINE_CHARS and check == _line_check(code_no, line_no, chars)
+    return TypedLine(code_no, line_no, chars, ok)
+
+
+def frames_from_typed(lines: Iterable[TypedLine]) -> tuple[list[Frame], dict[int, list[int]]]:
+    """Frames whose lines are all present and correct, and for the others the bad line numbers.
+
+    A code whose lines run 1..L without a gap and decode to a frame with a valid check is
+    accepted; a code with a bad or missing line is reported so the person can retype it.
+    """
+    by_code: dict[int, dict[int, TypedLine]] = {}
+    for tl in lines:
+        held = by_code.setdefault(tl.code_no, {})
+        # A correct retype replaces a bad line; a bad retype never replaces a good one.
+        if tl.line_no not in held or (tl.ok and not held[tl.line_no].ok):
+            held[tl.line_no] = tl
+    frames, problems = [], {}
+    for code_no, held in sorted(by_code.items()):
+        bad = [n for n, tl in sorted(held.items()) if not tl.ok]
+        gaps = [n for n in range(1, max(held) + 1) if n not in held]
+        if bad or gaps:
+            problems[code_no] = sorted(bad + gaps)
+            continue
+        text = "".join(held[n].chars for n in range(1, max(held) + 1))
+        try:
+            frame = parse_frame(b32decode(text))
+        except InvalidData:
+            problems[code_no] = [max(held) + 1]  # lines are missing at the end
+            continue
+        if frame.index + 1 != code_no:
+            problems[code_no] = sorted(held)
+            continue
+        frames.append(frame)
+    return frames, problems
