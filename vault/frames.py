@@ -169,7 +169,7 @@ class FrameSet:
             raise InvalidData(
                 "a code from another kit "
                 + ("of the same vault" if same_vault else "of a different vault")
-                + f" (kit {frame.kit_id.hex()[:8]}) was found; it was not mixed in",
+                + f" (kit {short_id(frame.kit_id)}) was found; it was not mixed in",
                 hint="restore from the pages of one kit at a time",
             )
         if frame.index in self.frames:

@@ -1,0 +1,224 @@
+"""The paper recovery kit: build it from the vault file, prove the printout restores, record it."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .crypto import Rng, random_bytes
+from .errors import InvalidData
+from .format import parse
+from .frames import TAG, Frame, FrameSet, encode, frames_from_typed, parse_typed_line
+from .store import VaultFile, write_private
+
+DEFAULT_PARITY = 25.0
+VERIFY_DPI = 300
+# Typing more than this by hand is unrealistic; above it the text pages need --text.
+TEXT_BY_DEFAULT_MAX = 8 * 1024
+KIT_ID_LEN = 8
+_SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
+_CODE_LINE = re.compile(r"^\d{3}-\d{2} ")
+
+
+def max_block() -> int:
+    """Largest erasure-code block whose frame text still fits one version-40 QR code."""
+    from .frames import OVERHEAD
+    from .paper import MAX_FRAME_CHARS
+
+    frame_bytes = (MAX_FRAME_CHARS - len(TAG)) * 5 // 8  # base32: 8 characters per 5 bytes
+    return frame_bytes - OVERHEAD
+
+
+@dataclass(frozen=True)
+class KitOptions:
+    """Choices for `rvault kit`."""
+
+    paper: str = "a4"
+    title: str = "rvault recovery kit"
+    index: bool = True
+    parity: float = DEFAULT_PARITY
+    text: bool | None = None  # None: print typeable text when the vault is small enough
+
+
+@dataclass(frozen=True)
+class KitReport:
+    """What was printed and proven."""
+
+    path: Path
+    kit_id: bytes
+    generation: int
+    n: int
+    k: int
+    pages: int
+    text: bool
+    vault_size: int
+    codes: tuple[str, ...]
+
+
+class KitVerificationFailed(InvalidData):
+    """The printed kit did not read back to the vault, so it was not kept."""
+
+
+def make_kit(
+    vf: VaultFile,
+    passphrase: str,
+    out: str | os.PathLike[str],
+    options: KitOptions = KitOptions(),
+    *,
+    force: bool = False,
+    rng: Rng = random_bytes,
+) -> KitReport:
+    """Print the vault to a PDF, prove the PDF restores it byte for byte, then record the kit."""
+    from .paper import KitFacts, render_kit
+
+    if options.parity < 0 or options.parity > 400:
+        raise InvalidData("--parity must be between 0 and 400 percent")
+    with vf.edit(passphrase) as vault:
+        data = vf.current_bytes()  # under the lock: exactly the file these contents came from
+        container = parse(data)
+        kit_id = rng(KIT_ID_LEN)
+        frames = encode(
+            data, container.vault_id, kit_id, container.generation, max_block(), options.parity
+        )
+        include_text = (
+            options.text if options.text is not None else len(data) <= TEXT_BY_DEFAULT_MAX
+        )
+        kdf = max(container.slots, key=lambda s: s.kdf.memory_kib).kdf
+        facts = KitFacts(
+            title=options.title,
+            printed=date.today().isoformat(),
+            vault_id=container.vault_id,
+            kit_id=kit_id,
+            generation=container.generation,
+            entry_count=len(vault.entries),
+            kdf=(
+                f"Argon2id, {kdf.memory_kib // 1024} MiB memory, {kdf.time_cost} passes, "
+                f"{kdf.parallelism} lanes"
+            ),
+            memory_mib=-(-kdf.memory_kib // 1024),
+            vault_size=len(data),
+            n=len(frames),
+            k=frames[0].k,
+            index=tuple((e.name, e.kind) for e in vault.entries) if options.index else None,
+        )
+        pdf = render_kit(frames, facts, options.paper, include_text)
+
+        def prove(written: bytes) -> None:
+            verify_pdf(written, data, frames, include_text)
+
+        path = write_private(out, pdf, force, verify=prove)
+        vault.meta["kit"] = {
+            "id": kit_id.hex(),
+            "generation": container.generation,
+            "printed": facts.printed,
+            "n": facts.n,
+            "k": facts.k,
+        }
+    return KitReport(
+        path,
+        kit_id,
+        container.generation,
+        facts.n,
+        facts.k,
+        _count_pages(pdf),
+        include_text,
+        len(data),
+        tuple(f.to_text() for f in frames),
+    )
+
+
+def verify_pdf(pdf: bytes, expected: bytes, frames: list[Frame], text: bool) -> None:
+    """Render every codes sheet at 300 dpi, decode every code, and rebuild expected exactly."""
+    import pypdfium2 as pdfium
+
+    from .paper import CODES_PER_PAGE, code_sheet
+    from .scan import decode_image
+
+    found, lines = FrameSet(), []
+    n = len(frames)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        for page in doc:
+            textpage = page.get_textpage()
+            page_text = textpage.get_text_range()
+            textpage.close()
+            lines.extend(page_text.splitlines())
+            sheet = _SHEET.search(page_text)
+            if sheet is None:
+                continue  # cover, index and text pages hold no codes: no need to render them
+            expect = min(CODES_PER_PAGE, n - CODES_PER_PAGE * (int(sheet[1]) - 1))
+            image = page.render(scale=VERIFY_DPI / 72, grayscale=True).to_pil()
+            for t in decode_image(image, expect=expect):
+                found.add(_frame(t))
+            page.close()
+    finally:
+        doc.close()
+    missing = [i for i in range(n) if i not in found.frames]
+    if missing:
+        where = ", ".join(f"{i + 1} (codes sheet {code_sheet(i)})" for i in missing)
+        raise KitVerificationFailed(
+            f"kit verification failed: code {where} did not read back from the PDF; "
+            "the kit was not saved",
+            hint="try again; if it keeps failing, report it as a bug",
+        )
+    if found.join() != expected:
+        raise KitVerificationFailed("kit verification failed: the codes do not rebuild the vault")
+    if text:
+        # Only lines in the exact printed shape: a title or entry name that starts with a
+        # number must not be mistaken for a mistyped code line.
+        printed = (t for t in map(parse_typed_line, filter(_CODE_LINE.match, lines)) if t)
+        typed, problems = frames_from_typed(printed)
+        from_text = FrameSet()
+        from_text.add_all(typed)
+        if problems or len(from_text.frames) != n or from_text.join() != expected:
+            raise KitVerificationFailed("kit verification failed: the printed text does not match")
+
+
+def _frame(text: str) -> Frame:
+    from .frames import parse_frame_text
+
+    return parse_frame_text(text)
+
+
+def _count_pages(pdf: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def pdf_text_lines(pdf: bytes) -> list[str]:
+    """Every line of text in a PDF (PDFium's text layer), for checking the typeable pages."""
+    import pypdfium2 as pdfium
+
+    lines: list[str] = []
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        for page in doc:
+            textpage = page.get_textpage()
+            lines.extend(textpage.get_text_range().splitlines())
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    return lines
+
+
+def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: bool) -> int:
+    """Write every code of a kit as PNG and SVG files (0600); returns how many codes."""
+    from .paper import qr_png, qr_svg
+
+    folder = Path(qr_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for text in codes:
+        frame = _frame(text)
+        stem = f"code-{frame.index + 1:03d}-of-{frame.n:03d}"
+        write_private(folder / f"{stem}.png", qr_png(text), force)
+        write_private(folder / f"{stem}.svg", qr_svg(text).encode(), force)
+    return len(codes)

@@ -1,0 +1,116 @@
+"""Rebuilding a vault from paper: collect frames from any source, say what is missing, finish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .errors import CorruptVault, InvalidData
+from .format import parse
+from .frames import (
+    Frame,
+    FrameSet,
+    TypedLine,
+    frames_from_typed,
+    parse_frame_text,
+    parse_typed_line,
+    short_id,
+)
+
+
+@dataclass
+class KitSeen:
+    """Frames of one kit, and where they were found."""
+
+    frames: FrameSet = field(default_factory=FrameSet)
+    sources: set[str] = field(default_factory=set)
+
+
+class RestoreSession:
+    """Frames from scans, photos and typed text, kept apart per kit and never mixed."""
+
+    def __init__(self) -> None:
+        self.kits: dict[bytes, KitSeen] = {}
+        self.unreadable = 0
+        self.typed: list[TypedLine] = []
+        self.typed_problems: dict[int, list[int]] = {}
+
+    def add_text(self, text: str, source: str = "") -> bool:
+        """Add one decoded QR text or pasted frame; False if it was not a usable frame."""
+        try:
+            frame = parse_frame_text(text)
+        except InvalidData:
+            self.unreadable += 1
+            return False
+        return self.add_frame(frame, source)
+
+    def add_frame(self, frame: Frame, source: str = "") -> bool:
+        """Add a frame to the set of its own kit; True if it was new."""
+        seen = self.kits.setdefault(frame.kit_id, KitSeen())
+        if source:
+            seen.sources.add(source)
+        return seen.frames.add(frame)
+
+    def add_lines(self, lines: Iterable[str], source: str = "") -> None:
+        """Add text lines: whole frames (a scanner app's output) or typed lines of the kit."""
+        for line in lines:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if stripped.upper().startswith("RVK1:"):
+                self.add_text(stripped, source)
+            elif (typed := parse_typed_line(stripped)) is not None:
+                self.typed.append(typed)
+        frames, self.typed_problems = frames_from_typed(self.typed)
+        for frame in frames:
+            self.add_frame(frame, source)
+
+    def kit(self, kit_id: str | None = None) -> KitSeen:
+        """The one kit being restored; refuses to guess when codes of several kits were found."""
+        if not self.kits:
+            raise InvalidData("no rvault kit codes were found in the input")
+        if kit_id is not None:
+            for kid, seen in self.kits.items():
+                if kid.hex().upper().startswith(kit_id.upper()):
+                    return seen
+            raise InvalidData(f"no codes of kit {kit_id} were found")
+        if len(self.kits) > 1:
+            found = "; ".join(
+                f"kit {short_id(kid)} (generation {s.frames.key[2] if s.frames.key else '?'}, "
+                f"{len(s.frames.frames)} codes)"
+                for kid, s in self.kits.items()
+            )
+            raise InvalidData(
+                f"codes from {len(self.kits)} different kits were found and not mixed: {found}",
+                hint="restore one kit at a time, or choose one with --kit ID",
+            )
+        return next(iter(self.kits.values()))
+
+    def status(self, kit_id: str | None = None) -> str:
+        """A one-line account such as '13 of 16 codes read, 12 needed'."""
+        fs = self.kit(kit_id).frames
+        return f"{len(fs.frames)} of {fs.n} codes read, {fs.k} needed"
+
+    def missing_text(self, kit_id: str | None = None) -> str:
+        """Which codes are still needed and where they were printed."""
+        from .paper import code_sheet
+
+        fs = self.kit(kit_id).frames
+        need = fs.k - len(fs.frames)
+        by_sheet: dict[int, list[str]] = {}
+        for i in fs.missing():
+            by_sheet.setdefault(code_sheet(i), []).append(str(i + 1))
+        where = "; ".join(f"codes sheet {s}: {', '.join(c)}" for s, c in sorted(by_sheet.items()))
+        return f"{need} more needed from the missing codes ({where})"
+
+    def finish(self, kit_id: str | None = None) -> bytes:
+        """The rebuilt vault file, checked to be a well-formed vault of the kit's vault."""
+        fs = self.kit(kit_id).frames
+        if not fs.complete():
+            raise InvalidData(f"{self.status(kit_id)}: {self.missing_text(kit_id)}")
+        data = fs.join()
+        container = parse(data)  # structure and checksum: no key is needed
+        assert fs.key is not None
+        if container.vault_id != fs.key[0] or container.generation != fs.key[2]:
+            raise CorruptVault("the rebuilt file does not match the kit's vault id and generation")
+        return data
