@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end demo on made-up data, non-interactive: create a vault, paste backup codes the way
-# services print them, use a code, look at the header, change the passphrase.
+# services print them, use a code, print a verified paper kit, restore from it as if the laptop
+# were gone, and change the passphrase.
 # Everything happens in a temporary directory that is removed at the end.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,9 +30,15 @@ step rvault list
 step rvault show "Laptop BitLocker"
 step rvault info
 
+# The paper kit: a PDF of QR codes (and typeable text), proven to restore before it is kept.
+step rvault kit --out "$work/recovery-kit.pdf"
+# After losing the laptop: rebuild the vault from the kit (here the PDF; photos work too).
+step rvault restore "$work/recovery-kit.pdf" --out "$work/restored.rvault"
+step rvault --vault "$work/restored.rvault" list
+
 printf '%s\n' 'demo: a brand new passphrase' > "$work/new-passphrase"
 step rvault passwd --new-passphrase-file "$work/new-passphrase"
 export RVAULT_PASSPHRASE_FILE="$work/new-passphrase"
 step rvault list
 
-printf '\nDemo finished: the vault opened, stored, used and re-keyed. (Temporary files removed.)\n'
+printf '\nDemo finished: stored, used, printed, restored and re-keyed. (Temporary files removed.)\n'
