@@ -17,11 +17,13 @@ from .secrets_in import passphrase_from_file, prompt_passphrase, read_secret
 if TYPE_CHECKING:
     from .crypto import KdfParams
     from .model import Entry, UsedCode
+    from .restore import RestoreSession
     from .store import VaultFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHORT_PASSPHRASE = 12
 STDIN = "-"
+INTERACTIVE = "\0interactive"  # --text given without a file
 
 
 class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
@@ -604,8 +606,10 @@ def kit(
 @click.option(
     "--text",
     "text_file",
-    metavar="FILE",
-    help="Also read typed or pasted lines from FILE ('-' = stdin).",
+    metavar="[FILE]",
+    is_flag=False,
+    flag_value=INTERACTIVE,
+    help="Read typed or pasted lines from FILE ('-' = stdin); alone, type them line by line.",
 )
 @click.option("--kit", "kit_id", metavar="ID", help="Restore this kit when pages of several mix.")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
@@ -613,26 +617,75 @@ def restore(
     sources: tuple[str, ...], out: str, text_file: str | None, kit_id: str | None, force: bool
 ) -> None:
     """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF) or typed text."""
-    from .restore import RestoreSession
     from .store import write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the scans or photos to read, or --text FILE")
+    session = _collect(sources, text_file)
+    data = session.finish(kit_id)
+    path = write_private(out, data, force)
+    say(f"{session.status(kit_id)}: restored to {path}.")
+    say(f"Open it with: rvault --vault {path} list")
+
+
+def _collect(sources: tuple[str, ...], text_file: str | None) -> RestoreSession:
+    """Frames from typed text and from scans or photos, gathered into one session."""
+    from .restore import RestoreSession
+
     session = RestoreSession()
-    if text_file is not None:
+    if text_file == INTERACTIVE and sys.stdin.isatty():
+        _type_lines(session)
+    elif text_file is not None:
         from .secrets_in import read_text_source
 
-        session.add_lines(read_text_source(text_file).splitlines(), text_file)
+        source = STDIN if text_file == INTERACTIVE else text_file
+        session.add_lines(read_text_source(source).splitlines(), source)
     if sources:
         from .scan import scan_paths
 
         for page in scan_paths(list(sources), progress=_progress):
             for t in page.texts:
                 session.add_text(t, f"{page.source}:{page.page}")
-    data = session.finish(kit_id)
-    path = write_private(out, data, force)
-    say(f"{session.status(kit_id)}: restored to {path}.")
-    say(f"Open it with: rvault --vault {path} list")
+    return session
+
+
+@cli.command(name="verify-kit")
+@common
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCES...")
+@click.option("--kit", "kit_id", metavar="ID", help="Check this kit when pages of several mix.")
+@click.pass_obj
+def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> None:
+    """Check scans or photos of a printed kit: every code, the margin, and the current vault."""
+    from .kit import check_kit
+    from .paper import code_sheet
+
+    vf = opts.existing_vault()
+    check = check_kit(vf, _collect(sources, None), opts.passphrase, kit_id)
+    for i in range(check.n):
+        state = "read" if i in check.read else "NOT READ"
+        click.echo(f"code {i + 1:>3} of {check.n} (codes sheet {code_sheet(i)}): {state}")
+    click.echo(check.summary())
+    click.echo(f"kit {check.kit_id.hex()[:8].upper()}: {check.verdict()}")
+    if check.status != "current" or check.slack < 0:
+        # 1: the kit reads but is out of date; 65: it does not restore this vault at all.
+        click.get_current_context().exit(1 if check.status == "stale" else 65)
+
+
+def _type_lines(session: RestoreSession) -> None:
+    """Ask for kit lines one at a time, with feedback, until the vault can be rebuilt."""
+    say("Type the lines from the kit's text pages, one per line, as printed (case, spaces and")
+    say("dashes do not matter). An empty line stops. You only need enough complete codes.")
+    while True:
+        needed = session.lines_needed()
+        if needed == 0:
+            say("Enough codes are complete: rebuilding the vault.")
+            return
+        plural = "line" if needed == 1 else "lines"
+        hint = f" ({needed} {plural} still needed)" if needed is not None else ""
+        line = click.prompt(f"line{hint}", default="", show_default=False, err=True)
+        if not line.strip():
+            return
+        say(f"  {session.add_typed_line(line)}")
 
 
 def _progress(done: int, total: int) -> None:

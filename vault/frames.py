@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -264,8 +265,10 @@ class TypedLine:
 def parse_typed_line(line: str) -> TypedLine | None:
     """Parse `CCC-LL <chars> KK`, forgiving case, spacing and confusions; None if not one."""
     words = line.replace("-", " ").split()
-    if len(words) < 4 or not (words[0].isdigit() and words[1].isdigit()):
+    if len(words) < 3 or not (words[0].isdigit() and words[1].isdigit()):
         return None
+    if len(words) == 3:  # numbered, but the groups or the check are missing: a bad line
+        return TypedLine(int(words[0]), int(words[1]), normalize_b32(words[2]), False)
     code_no, line_no = int(words[0]), int(words[1])
     chars, check = normalize_b32("".join(words[2:-1])), normalize_b32(words[-1])
     ok = 0 < len(chars) <= LINE_CHARS and check == _line_check(code_no, line_no, chars)
@@ -302,3 +305,23 @@ def frames_from_typed(lines: Iterable[TypedLine]) -> tuple[list[Frame], dict[int
             continue
         frames.append(frame)
     return frames, problems
+
+
+def typed_layout(first_lines: str) -> tuple[int, int, int] | None:
+    """(n, k, lines per code) from the first two typed lines of any code, or None if unknown.
+
+    The header's n, k and length sit in bytes 34-39, inside line 2; every code of a kit has the
+    same number of lines, so a typist can be told how many lines are still needed.
+    """
+    if len(first_lines) < 2 * LINE_CHARS:
+        return None
+    try:
+        head = b32decode(first_lines[: 2 * LINE_CHARS])
+    except InvalidData:
+        return None
+    *_, n, k, length = _HEAD.unpack_from(head)
+    if not (1 <= k < n) or length == 0:
+        return None
+    frame_bytes = OVERHEAD + math.ceil(length / k)
+    chars = math.ceil(frame_bytes * 8 / 5)
+    return n, k, math.ceil(chars / LINE_CHARS)

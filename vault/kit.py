@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from .crypto import Rng, random_bytes
 from .errors import InvalidData
 from .format import parse
 from .frames import TAG, Frame, FrameSet, encode, frames_from_typed, parse_typed_line
+from .restore import RestoreSession
 from .store import VaultFile, write_private
 
 DEFAULT_PARITY = 25.0
@@ -222,3 +224,76 @@ def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: 
         write_private(folder / f"{stem}.png", qr_png(text), force)
         write_private(folder / f"{stem}.svg", qr_svg(text).encode(), force)
     return len(codes)
+
+
+@dataclass(frozen=True)
+class KitCheck:
+    """What `rvault verify-kit` found: which codes read, the margin, and the match."""
+
+    kit_id: bytes
+    n: int
+    k: int
+    read: tuple[int, ...]  # 0-based indexes of codes read
+    status: str  # current | stale | other-vault | newer | unreadable
+    kit_generation: int
+    vault_generation: int  # content generation of the current vault (or header, if unknown)
+
+    @property
+    def slack(self) -> int:
+        """Codes that may still be lost before the kit stops restoring."""
+        return len(self.read) - self.k
+
+    def summary(self) -> str:
+        """One line such as '14 of 16 read, 12 needed: 2 codes of slack'."""
+        base = f"{len(self.read)} of {self.n} read, {self.k} needed"
+        if self.slack < 0:
+            return f"{base}: {-self.slack} more needed, the kit does not restore as scanned"
+        return f"{base}: {self.slack} code{'s' if self.slack != 1 else ''} of slack"
+
+    def verdict(self) -> str:
+        """The kit against the current vault, in words."""
+        return {
+            "current": "matches the current vault: this kit restores it",
+            "stale": (
+                "out of date: vault changed since this kit was printed "
+                f"(generation {self.kit_generation}, now {self.vault_generation})"
+            ),
+            "other-vault": "this kit belongs to another vault",
+            "newer": (
+                f"this kit (generation {self.kit_generation}) is newer than the vault "
+                f"(generation {self.vault_generation}): was the vault restored from an old copy?"
+            ),
+            "unreadable": "too few codes were read to rebuild the vault from these scans",
+        }[self.status]
+
+
+def check_kit(
+    vf: VaultFile,
+    session: RestoreSession,
+    passphrase: Callable[[], str],
+    kit_id: str | None = None,
+) -> KitCheck:
+    """Compare scanned kit codes with the current vault; asks for the passphrase only if needed."""
+    seen = session.kit(kit_id).frames
+    assert seen.key is not None
+    kit_vault_id, kid, kit_gen = seen.key[0], seen.key[1], seen.key[2]
+    current = parse(vf.read_bytes())
+    read = tuple(sorted(seen.frames))
+
+    def result(status: str, vault_gen: int) -> KitCheck:
+        return KitCheck(kid, seen.n, seen.k, read, status, kit_gen, vault_gen)
+
+    if kit_vault_id != current.vault_id:
+        return result("other-vault", current.generation)
+    if not seen.complete():
+        return result("unreadable", current.generation)
+    session.finish(kit_id)  # the codes rebuild a well-formed vault file of this vault
+    if kit_gen > current.generation:
+        return result("newer", current.generation)
+    if kit_gen == current.generation:
+        return result("current", current.generation)
+    # Saved since: only the encrypted contents can tell a changed entry from bookkeeping
+    # (such as recording this very kit).
+    vault = vf.load(passphrase())
+    changed = int(vault.meta.get("content_generation", 0))
+    return result("current" if kit_gen >= changed else "stale", changed)

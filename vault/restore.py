@@ -15,6 +15,7 @@ from .frames import (
     parse_frame_text,
     parse_typed_line,
     short_id,
+    typed_layout,
 )
 
 
@@ -64,6 +65,52 @@ class RestoreSession:
         frames, self.typed_problems = frames_from_typed(self.typed)
         for frame in frames:
             self.add_frame(frame, source)
+
+    def add_typed_line(self, line: str) -> str:
+        """Take one interactively typed line and return immediate feedback for the typist."""
+        stripped = line.strip()
+        if stripped.upper().startswith("RVK1:"):
+            return "whole code added" if self.add_text(stripped, "typed") else "not a valid code"
+        typed = parse_typed_line(stripped)
+        if typed is None:
+            return "not a kit line: type it as printed, starting with the code and line number"
+        label = f"{typed.code_no:03d}-{typed.line_no:02d}"
+        if not typed.ok:
+            return f"line {label} does not match its checksum, please retype it"
+        before = self._complete_codes()
+        self.add_lines([stripped], "typed")
+        if self._complete_codes() > before:
+            return f"line {label} ok: code {typed.code_no} is complete"
+        return f"line {label} ok"
+
+    def _complete_codes(self) -> int:
+        return sum(len(seen.frames.frames) for seen in self.kits.values())
+
+    def lines_needed(self) -> int | None:
+        """Typed lines still needed to rebuild the vault, once the kit's layout is known."""
+        if self.kits and len(self.kits) == 1 and next(iter(self.kits.values())).frames.complete():
+            return 0
+        good: dict[int, dict[int, str]] = {}
+        for tl in self.typed:
+            if tl.ok:
+                good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
+        layout = None
+        for lines in good.values():
+            if 1 in lines and 2 in lines:
+                layout = typed_layout(lines[1] + lines[2])
+                if layout:
+                    break
+        if layout is None:
+            return None
+        _, k, per_code = layout
+        done = {f.index + 1 for seen in self.kits.values() for f in seen.frames.frames.values()}
+        partial = sorted(
+            (len(lines) for code, lines in good.items() if code not in done), reverse=True
+        )
+        still = max(0, k - len(done))
+        return sum(per_code - held for held in partial[:still]) + per_code * max(
+            0, still - len(partial)
+        )
 
     def kit(self, kit_id: str | None = None) -> KitSeen:
         """The one kit being restored; refuses to guess when codes of several kits were found."""
