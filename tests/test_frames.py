@@ -120,6 +120,10 @@ def test_parity_planning() -> None:
     assert plan(10, 5, 50)[1] - plan(10, 5, 50)[0] == 2
     with pytest.raises(InvalidData):
         plan(10_000_000, 2637, 25)
+    # Filling whole sheets: a one-sheet kit is left alone, a longer one is rounded up.
+    assert plan(100, 1000, 25, fill_to=6) == (1, 3, 100)
+    assert plan(60_000, 2637, 25, fill_to=6)[:2] == (23, 30)
+    assert plan(5 * 2637, 2637, 25, fill_to=6)[:2] == (5, 12)
 
 
 def test_crockford_is_forgiving() -> None:

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -580,9 +581,13 @@ def kit(
     force: bool,
 ) -> None:
     """Print the encrypted vault as a paper recovery kit (PDF), verified before it is kept."""
+    from .errors import AlreadyExists
     from .kit import KitOptions, make_kit, write_qr_dir
 
     vf = opts.existing_vault()
+    if qr_dir and not force and any(Path(qr_dir).glob("code-*-of-*.*")):
+        # Checked first: finding the clash after the kit is printed would mix two kits' images.
+        raise AlreadyExists(f"{qr_dir} already holds code images", hint="pass --force")
     options = KitOptions(paper=paper, title=title, index=not no_index, parity=parity, text=text)
     say("Building the kit and proving it reads back (rendering at 300 dpi)...")
     report = make_kit(vf, opts.passphrase(), out, options, force=force)
@@ -639,7 +644,7 @@ def _collect(sources: tuple[str, ...], text_file: str | None) -> RestoreSession:
         from .secrets_in import read_text_source
 
         source = STDIN if text_file == INTERACTIVE else text_file
-        session.add_lines(read_text_source(source).splitlines(), source)
+        session.add_lines(read_text_source(source, limit=64 * 1024 * 1024).splitlines(), source)
     if sources:
         from .scan import scan_paths
 

@@ -119,13 +119,19 @@ def parse_frame_text(text: str) -> Frame:
     return parse_frame(b32decode(clean[len(TAG) :]))
 
 
-def plan(length: int, max_block: int, parity_pct: float) -> tuple[int, int, int]:
-    """(k, n, block_len) for a vault of length bytes: >= parity_pct% and >= 2 spare frames."""
-    if length <= 0 or max_block <= 0 or parity_pct < 0:
-        raise ValueError("length, max_block must be positive and parity non-negative")
+def plan(length: int, max_block: int, parity_pct: float, fill_to: int = 1) -> tuple[int, int, int]:
+    """(k, n, block_len) for a vault of length bytes: >= parity_pct% and >= 2 spare frames.
+
+    With fill_to > 1 and more than fill_to frames, n grows to a multiple of fill_to: the last
+    sheet's empty places carry extra spares, which cost no paper.
+    """
+    if length <= 0 or max_block <= 0 or parity_pct < 0 or fill_to < 1:
+        raise ValueError("length, max_block, fill_to must be positive and parity non-negative")
     k = -(-length // max_block)
     spare = max(MIN_SPARE, -(-int(k * parity_pct * 100) // 10000))
     n = k + spare
+    if n > fill_to:
+        n = min(MAX_FRAMES, -(-n // fill_to) * fill_to) if n <= MAX_FRAMES else n
     if n > MAX_FRAMES:
         raise InvalidData(
             f"the vault needs {n} codes, above the {MAX_FRAMES} a kit can hold",
@@ -141,11 +147,12 @@ def encode(
     generation: int,
     max_block: int,
     parity_pct: float = 25.0,
+    fill_to: int = 1,
 ) -> list[Frame]:
-    """Cut data into n frames of which any k rebuild it."""
+    """Cut data into n frames of which any k rebuild it (see plan for fill_to)."""
     from zfec import easyfec
 
-    k, n, block_len = plan(len(data), max_block, parity_pct)
+    k, n, block_len = plan(len(data), max_block, parity_pct, fill_to)
     padded = data + b"\0" * (k * block_len - len(data))
     blocks = easyfec.Encoder(k, n).encode(padded)
     return [

@@ -22,7 +22,7 @@ VERIFY_DPI = 300
 TEXT_BY_DEFAULT_MAX = 8 * 1024
 KIT_ID_LEN = 8
 _SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
-_CODE_LINE = re.compile(r"^\d{3}-\d{2} ")
+_CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")  # a large code has 100+ lines
 
 
 def max_block() -> int:
@@ -74,7 +74,7 @@ def make_kit(
     rng: Rng = random_bytes,
 ) -> KitReport:
     """Print the vault to a PDF, prove the PDF restores it byte for byte, then record the kit."""
-    from .paper import KitFacts, render_kit
+    from .paper import CODES_PER_PAGE, KitFacts, render_kit
 
     if options.parity < 0 or options.parity > 400:
         raise InvalidData("--parity must be between 0 and 400 percent")
@@ -83,7 +83,13 @@ def make_kit(
         container = parse(data)
         kit_id = rng(KIT_ID_LEN)
         frames = encode(
-            data, container.vault_id, kit_id, container.generation, max_block(), options.parity
+            data,
+            container.vault_id,
+            kit_id,
+            container.generation,
+            max_block(),
+            options.parity,
+            fill_to=CODES_PER_PAGE,
         )
         include_text = (
             options.text if options.text is not None else len(data) <= TEXT_BY_DEFAULT_MAX

@@ -135,9 +135,9 @@ def code_sheet(index: int) -> int:
     return index // CODES_PER_PAGE + 1
 
 
-def qr_matrix_image(text: str, module_px: int = 1) -> Image.Image:
+def qr_matrix_image(text: str, module_px: int = 1, version: int | None = None) -> Image.Image:
     """The QR code (level QR_EC_LEVEL, no quiet zone) as a greyscale image, 0 = dark."""
-    return _qr_image(text, module_px, quiet_zone=False)
+    return _qr_image(text, module_px, quiet_zone=False, version=version)
 
 
 def qr_png(text: str) -> bytes:
@@ -164,14 +164,19 @@ def qr_svg(text: str) -> str:
     )
 
 
-def _qr_image(text: str, module_px: int, quiet_zone: bool) -> Image.Image:
+def _qr_image(
+    text: str, module_px: int, quiet_zone: bool, version: int | None = None
+) -> Image.Image:
     import zxingcpp
     from PIL import Image
 
     if len(text) > MAX_FRAME_CHARS:
         raise ValueError(f"QR text is {len(text)} characters, above {MAX_FRAME_CHARS}")
     # zxing-cpp, not qrcode: qrcode's automatic mask choice costs ~0.13 s per version-40 code.
-    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_EC_LEVEL)
+    options: dict[str, Any] = {"ec_level": QR_EC_LEVEL}
+    if version is not None:
+        options["version"] = version
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, **options)
     pixels = memoryview(code.to_image(scale=module_px, add_quiet_zones=quiet_zone))  # type: ignore[arg-type]
     h, w = pixels.shape or (0, 0)
     return Image.frombuffer("L", (w, h), pixels.tobytes(), "raw", "L", 0, 1)
@@ -335,6 +340,12 @@ def render_kit(
     ):
         raise ValueError("the frames and KitFacts do not all describe one kit")
     images = [qr_matrix_image(fr.to_text(), PX_PER_MODULE) for fr in frames]
+    if len({img.size for img in images}) != 1:
+        # Equal-length texts can still need different versions (zxing packs digit runs more
+        # tightly); one grid needs one size, so every code takes the largest version.
+        side = max(img.width for img in images) // PX_PER_MODULE
+        version = (side - 17) // 4
+        images = [qr_matrix_image(fr.to_text(), PX_PER_MODULE, version) for fr in frames]
     if len({img.size for img in images}) != 1:
         raise ValueError("all codes of a kit must be the same QR version")
     layout = data_layout(paper, images[0].width // PX_PER_MODULE)

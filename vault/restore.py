@@ -117,10 +117,15 @@ class RestoreSession:
         if not self.kits:
             raise InvalidData("no rvault kit codes were found in the input")
         if kit_id is not None:
-            for kid, seen in self.kits.items():
-                if kid.hex().upper().startswith(kit_id.upper()):
-                    return seen
-            raise InvalidData(f"no codes of kit {kit_id} were found")
+            wanted = kit_id.strip().upper()
+            matches = [
+                s for kid, s in self.kits.items() if wanted and kid.hex().upper().startswith(wanted)
+            ]
+            if len(matches) > 1:
+                raise InvalidData(f"--kit {kit_id} matches several kits; give more of its id")
+            if not matches:
+                raise InvalidData(f"no codes of kit {kit_id} were found")
+            return matches[0]
         if len(self.kits) > 1:
             found = "; ".join(
                 f"kit {short_id(kid)} (generation {s.frames.key[2] if s.frames.key else '?'}, "

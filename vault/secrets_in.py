@@ -24,19 +24,26 @@ def has_tty() -> bool:
     return True
 
 
-def read_text_source(source: str) -> str:
-    """Text from a file path, or from stdin when source is '-'."""
+def read_text_source(source: str, limit: int = MAX_SECRET_INPUT) -> str:
+    """Text from a file path, or from stdin when source is '-'; refuses more than limit."""
     if source == "-":
-        return sys.stdin.read(MAX_SECRET_INPUT)
+        return _capped(sys.stdin.read(limit + 1), source, limit)
     try:
         with open(source, encoding="utf-8") as f:
-            return f.read(MAX_SECRET_INPUT)
+            return _capped(f.read(limit + 1), source, limit)
     except FileNotFoundError:
         raise MissingInput(f"no such file: {source}") from None
     except UnicodeDecodeError:
         raise InvalidData(f"{source} is not UTF-8 text") from None
     except OSError as exc:
         raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
+
+
+def _capped(text: str, source: str, limit: int) -> str:
+    # Truncating silently would lose codes or lines without a word; refuse instead.
+    if len(text) > limit:
+        raise InvalidData(f"{source} is larger than {limit // (1024 * 1024)} MiB")
+    return text
 
 
 def passphrase_from_file(source: str) -> str:
