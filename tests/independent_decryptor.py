@@ -58,7 +58,8 @@ TAG_LEN = 16
 # --- section 2: key slots -------------------------------------------------------------------
 MAX_SLOTS = 8
 SLOT_PASSPHRASE = 1
-SLOT_RECOVERY_KEY = 2  # reserved: unsupported in v1
+SLOT_RECOVERY_KEY = 2  # printed recovery key: HKDF, not a passphrase slot
+RECOVERY_BODY_LEN = 60  # nonce 12 + wrapped key 48
 PASSPHRASE_BODY_LEN = 88
 MAX_PARALLELISM = 16
 MAX_TIME_COST = 256
@@ -150,10 +151,15 @@ def _check_envelope(data: bytes) -> None:
         raise Corrupt("damaged: checksum mismatch")
 
 
-def _parse_slot(reader: _Reader, version_bytes: bytes, vault_id: bytes) -> _Slot:
+def _parse_slot(reader: _Reader, version_bytes: bytes, vault_id: bytes) -> _Slot | None:
     slot_type, body_len = struct.unpack(">BH", reader.take(3, "slot header"))
+    if slot_type == SLOT_RECOVERY_KEY:
+        # A recovery-key slot: parsed for its length, never tried with a passphrase.
+        if body_len != RECOVERY_BODY_LEN:
+            raise Corrupt(f"recovery slot body is {body_len} bytes, not {RECOVERY_BODY_LEN}")
+        reader.take(body_len, "slot body")
+        return None
     if slot_type != SLOT_PASSPHRASE:
-        # Slot type 2 is reserved for a later version; any other type is unknown.
         raise Unsupported(f"unsupported key slot type {slot_type}")
     if body_len != PASSPHRASE_BODY_LEN:
         raise Corrupt(f"passphrase slot body is {body_len} bytes, not {PASSPHRASE_BODY_LEN}")
@@ -342,7 +348,10 @@ def decrypt(data: bytes, passphrase: str) -> dict[str, Any]:
         raise LimitExceeded(f"{slot_count} key slots, over the cap of {MAX_SLOTS}")
 
     # Parse every slot (checking its caps) before any key derivation runs.
-    slots = [_parse_slot(reader, version_bytes, vault_id) for _ in range(slot_count)]
+    parsed = [_parse_slot(reader, version_bytes, vault_id) for _ in range(slot_count)]
+    slots = [slot for slot in parsed if slot is not None]
+    if sum(slot.memory_kib * slot.time_cost for slot in slots) > MAX_MEMORY_TIME:
+        raise LimitExceeded("the passphrase slots together ask for more Argon2 work than the cap")
 
     payload_salt = reader.take(PAYLOAD_SALT_LEN, "payload_salt")
     (ciphertext_len,) = struct.unpack(">I", reader.take(4, "ciphertext_len"))

@@ -133,7 +133,9 @@ def test_layout_module_size_and_clear_quiet_zones(paper_name: str, module_mm: fl
     for lab in lay.labels:
         assert lay.printable.y0 <= lab.y0
         # The longest label a kit can have fits its band.
-        widest = paper._width(f"code 255 of 255 · kit {KIT}", "Helvetica-Bold", paper.LABEL_SIZE)
+        widest = paper.text_width(
+            f"code 255 of 255 · kit {KIT}", "Helvetica-Bold", paper.LABEL_SIZE
+        )
         assert widest <= lab.x1 - lab.x0
 
 

@@ -23,7 +23,7 @@ MAX_FILE_SIZE = 16 * 1024 * 1024
 CHECKSUM_LEN = 32
 
 SLOT_PASSPHRASE = 1
-SLOT_RECOVERY_KEY = 2  # reserved for the printed recovery key; not yet readable
+SLOT_RECOVERY_KEY = 2  # the printed recovery key (HKDF, no Argon2: the key is random)
 
 _FIXED = struct.Struct(">8sHH16sQB")  # magic, version, flags, vault id, generation, slot count
 _SLOT_HEAD = struct.Struct(">BH")  # slot type, body length
@@ -32,6 +32,7 @@ _PAYLOAD_HEAD = struct.Struct(">32sI")  # payload salt, ciphertext length
 PAYLOAD_SALT_LEN = 32
 WRAPPED_LEN = KEY_LEN + TAG_LEN
 PASSPHRASE_SLOT_BODY_LEN = SALT_LEN + _KDF.size + NONCE_LEN + WRAPPED_LEN
+RECOVERY_SLOT_BODY_LEN = NONCE_LEN + WRAPPED_LEN
 MIN_FILE_SIZE = _FIXED.size + _PAYLOAD_HEAD.size + TAG_LEN + CHECKSUM_LEN
 
 
@@ -58,16 +59,42 @@ class PassphraseSlot:
 
 
 @dataclass(frozen=True)
+class RecoverySlot:
+    """Key slot type 2: the master key wrapped under HKDF(recovery key)."""
+
+    nonce: bytes
+    wrapped: bytes
+
+    slot_type = SLOT_RECOVERY_KEY
+
+    def parameters(self) -> bytes:
+        """Slot bytes bound into the wrap's associated data (the nonce)."""
+        return self.nonce
+
+    def to_bytes(self) -> bytes:
+        """Type, length and body as stored in the file."""
+        body = self.nonce + self.wrapped
+        return _SLOT_HEAD.pack(self.slot_type, len(body)) + body
+
+
+Slot = PassphraseSlot | RecoverySlot
+
+
+@dataclass(frozen=True)
 class Container:
     """A parsed vault file: everything needed to try keys, nothing decrypted."""
 
     vault_id: bytes
     generation: int
-    slots: tuple[PassphraseSlot, ...]
+    slots: tuple[Slot, ...]
     payload_salt: bytes
     ciphertext: bytes
     version: int = VERSION
     flags: int = 0
+
+    def passphrase_slots(self) -> list[PassphraseSlot]:
+        """The passphrase slots, in file order."""
+        return [s for s in self.slots if isinstance(s, PassphraseSlot)]
 
     def header_bytes(self) -> bytes:
         """Every byte before the ciphertext: the payload's associated data."""
@@ -111,7 +138,8 @@ def parse(data: bytes) -> Container:
         slot, pos = _parse_slot(body, pos)
         slots.append(slot)
     # Each slot is capped, and so is their sum: a wrong passphrase tries every slot.
-    if sum(s.kdf.memory_kib * s.kdf.time_cost for s in slots) > MAX_WORK_KIB_PASSES:
+    kdfs = [s.kdf for s in slots if isinstance(s, PassphraseSlot)]
+    if sum(k.memory_kib * k.time_cost for k in kdfs) > MAX_WORK_KIB_PASSES:
         raise LimitExceeded("the key slots together ask for more Argon2 work than the cap")
     if pos + _PAYLOAD_HEAD.size > len(body):
         raise CorruptVault("vault file is truncated in the payload header")
@@ -123,12 +151,17 @@ def parse(data: bytes) -> Container:
     return container
 
 
-def _parse_slot(body: bytes, pos: int) -> tuple[PassphraseSlot, int]:
+def _parse_slot(body: bytes, pos: int) -> tuple[Slot, int]:
     """One key slot at pos; returns it and the position after it."""
     if pos + _SLOT_HEAD.size > len(body):
         raise CorruptVault("vault file is truncated in a key slot")
     slot_type, length = _SLOT_HEAD.unpack_from(body, pos)
     pos += _SLOT_HEAD.size
+    if slot_type == SLOT_RECOVERY_KEY:
+        if length != RECOVERY_SLOT_BODY_LEN or pos + length > len(body):
+            raise CorruptVault("recovery key slot has the wrong length")
+        nonce, wrapped = body[pos : pos + NONCE_LEN], body[pos + NONCE_LEN : pos + length]
+        return RecoverySlot(nonce, wrapped), pos + length
     if slot_type != SLOT_PASSPHRASE:
         raise Unsupported(f"key slot type {slot_type} is not supported by this rvault")
     if length != PASSPHRASE_SLOT_BODY_LEN or pos + length > len(body):
@@ -144,6 +177,18 @@ def _parse_slot(body: bytes, pos: int) -> tuple[PassphraseSlot, int]:
     return PassphraseSlot(salt, kdf, nonce, wrapped), pos + length
 
 
+def _slot_facts(slot: Slot) -> dict[str, object]:
+    if isinstance(slot, RecoverySlot):
+        return {"type": "recovery-key", "kdf": "hkdf-sha256"}
+    return {
+        "type": "passphrase",
+        "kdf": "argon2id",
+        "time_cost": slot.kdf.time_cost,
+        "memory_kib": slot.kdf.memory_kib,
+        "parallelism": slot.kdf.parallelism,
+    }
+
+
 def read_header_fields(data: bytes) -> dict[str, object]:
     """Header facts for `rvault info`: no key is needed or used."""
     c = parse(data)
@@ -152,14 +197,5 @@ def read_header_fields(data: bytes) -> dict[str, object]:
         "vault_id": c.vault_id.hex(),
         "generation": c.generation,
         "size": len(data),
-        "slots": [
-            {
-                "type": "passphrase",
-                "kdf": "argon2id",
-                "time_cost": s.kdf.time_cost,
-                "memory_kib": s.kdf.memory_kib,
-                "parallelism": s.kdf.parallelism,
-            }
-            for s in c.slots
-        ],
+        "slots": [_slot_facts(s) for s in c.slots],
     }

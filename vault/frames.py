@@ -26,9 +26,9 @@ MAX_FRAMES = 255
 MIN_SPARE = 2
 
 _STD = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TO_CROCKFORD = str.maketrans(_STD, _CROCKFORD)
-_FROM_CROCKFORD = str.maketrans(_CROCKFORD, _STD)
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = str.maketrans(_STD, CROCKFORD)
+_FROM_CROCKFORD = str.maketrans(CROCKFORD, _STD)
 # Crockford's forgiving reading: O is 0, I and L are 1; case, spaces and dashes ignored.
 _CONFUSIONS = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
@@ -46,7 +46,7 @@ def normalize_b32(text: str) -> str:
 def b32decode(text: str) -> bytes:
     """Decode Crockford base32 (forgiving), raising InvalidData on anything else."""
     clean = normalize_b32(text)
-    if any(ch not in _CROCKFORD for ch in clean) or len(clean) % 8 in (1, 3, 6):
+    if any(ch not in CROCKFORD for ch in clean) or len(clean) % 8 in (1, 3, 6):
         raise InvalidData("not valid base32 text")
     padded = clean.translate(_FROM_CROCKFORD) + "=" * (-len(clean) % 8)
     try:
@@ -242,7 +242,7 @@ def short_id(ident: bytes) -> str:
 def _line_check(code_no: int, line_no: int, chars: str) -> str:
     digest = hashlib.sha256(f"{code_no}:{line_no}:{chars}".encode()).digest()
     value = int.from_bytes(digest[:2], "big") >> 6  # 10 bits: two base32 characters
-    return _CROCKFORD[value >> 5] + _CROCKFORD[value & 31]
+    return CROCKFORD[value >> 5] + CROCKFORD[value & 31]
 
 
 def text_lines(frame: Frame) -> list[str]:

@@ -18,7 +18,15 @@ from .crypto import (
     seal,
 )
 from .errors import AuthenticationFailed, CorruptVault, LimitExceeded
-from .format import MAGIC, PAYLOAD_SALT_LEN, VERSION, Container, PassphraseSlot
+from .format import (
+    MAGIC,
+    PAYLOAD_SALT_LEN,
+    VERSION,
+    Container,
+    PassphraseSlot,
+    RecoverySlot,
+    Slot,
+)
 
 PAYLOAD_INFO = b"rvault/v1/payload"
 # Each payload key is derived from a fresh 32-byte salt and used for exactly one message,
@@ -28,7 +36,10 @@ PAYLOAD_NONCE = b"\x00" * NONCE_LEN
 MAX_PLAINTEXT = 64 * 1024 * 1024
 
 
-def slot_aad(vault_id: bytes, slot: PassphraseSlot) -> bytes:
+RECOVERY_INFO = b"rvault/v1/recovery-key"
+
+
+def slot_aad(vault_id: bytes, slot: Slot) -> bytes:
     """Associated data of a slot wrap: binds it to this vault, its type and its parameters."""
     # A slot copied into another vault, or with its KDF costs lowered, no longer unwraps.
     return (
@@ -56,6 +67,8 @@ def unlock_slot(container: Container, passphrase: str) -> tuple[int, bytes]:
     """The index of the slot the passphrase opens, and the master key it holds."""
     secret = normalize_passphrase(passphrase)
     for index, slot in enumerate(container.slots):
+        if not isinstance(slot, PassphraseSlot):
+            continue
         kek = argon2id(secret, slot.salt, slot.kdf)
         aad = slot_aad(container.vault_id, slot)
         try:
@@ -65,12 +78,42 @@ def unlock_slot(container: Container, passphrase: str) -> tuple[int, bytes]:
     raise AuthenticationFailed("wrong passphrase (or the key slot was altered)")
 
 
+def _recovery_kek(key: bytes, vault_id: bytes) -> bytes:
+    # The key is 256 random bits: HKDF suffices, and the vault id as salt makes the wrapping
+    # key differ per vault even if someone reused a recovery key.
+    return hkdf(key, vault_id, RECOVERY_INFO)
+
+
+def wrap_recovery(master_key: bytes, key: bytes, vault_id: bytes, rng: Rng) -> RecoverySlot:
+    """A new recovery-key slot holding master_key."""
+    nonce = rng(NONCE_LEN)
+    aad = slot_aad(vault_id, RecoverySlot(nonce, b""))
+    return RecoverySlot(nonce, seal(_recovery_kek(key, vault_id), nonce, master_key, aad))
+
+
+def unlock_recovery(container: Container, key: bytes) -> bytes:
+    """The master key from the recovery-key slot; AuthenticationFailed for a wrong key."""
+    kek = _recovery_kek(key, container.vault_id)
+    for slot in container.slots:
+        if isinstance(slot, RecoverySlot):
+            aad = slot_aad(container.vault_id, slot)
+            try:
+                return open_sealed(kek, slot.nonce, slot.wrapped, aad)
+            except AuthenticationFailed:
+                continue
+    if not any(isinstance(s, RecoverySlot) for s in container.slots):
+        from .errors import MissingInput
+
+        raise MissingInput("this vault has no recovery key", hint="'rvault info' lists its slots")
+    raise AuthenticationFailed("wrong recovery key or shares (or the key slot was altered)")
+
+
 def seal_payload(
     master_key: bytes,
     plaintext: bytes,
     vault_id: bytes,
     generation: int,
-    slots: tuple[PassphraseSlot, ...],
+    slots: tuple[Slot, ...],
     rng: Rng,
 ) -> Container:
     """A container holding plaintext, encrypted under a key used for this save only."""

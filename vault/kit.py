@@ -94,7 +94,7 @@ def make_kit(
         include_text = (
             options.text if options.text is not None else len(data) <= TEXT_BY_DEFAULT_MAX
         )
-        kdf = max(container.slots, key=lambda s: s.kdf.memory_kib).kdf
+        kdf = max(container.passphrase_slots(), key=lambda s: s.kdf.memory_kib).kdf
         facts = KitFacts(
             title=options.title,
             printed=date.today().isoformat(),

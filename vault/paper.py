@@ -201,16 +201,18 @@ def drawable(text: str) -> str:
     return "".join(out)
 
 
-def _width(text: str, font: str, size: float) -> float:
+def text_width(text: str, font: str, size: float) -> float:
+    """Width in points of text set in a built-in font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return float(stringWidth(text, font, size))
 
 
-def _clip(text: str, font: str, size: float, width: float) -> str:
-    if _width(text, font, size) <= width:
+def clip_text(text: str, font: str, size: float, width: float) -> str:
+    """text shortened with an ellipsis to fit width points."""
+    if text_width(text, font, size) <= width:
         return text
-    while text and _width(text + "...", font, size) > width:
+    while text and text_width(text + "...", font, size) > width:
         text = text[:-1]
     return text + "..."
 
@@ -218,7 +220,7 @@ def _clip(text: str, font: str, size: float, width: float) -> str:
 # Content below the header is a list of (style, text) lines, paginated before drawing so
 # that every header can say "page i of N".
 Item = tuple[str, str]
-_STYLES = {  # style: (font, size, leading, indent)
+STYLES = {  # style: (font, size, leading, indent)
     "h1": ("Helvetica-Bold", 13.0, 20.0, 0.0),
     "h2": ("Helvetica-Bold", 11.0, 19.0, 0.0),
     "p": ("Helvetica", 11.0, 14.0, 0.0),
@@ -237,15 +239,15 @@ _STYLES = {  # style: (font, size, leading, indent)
 
 
 def _height(items: list[Item]) -> float:
-    return sum(_STYLES[style][2] for style, _ in items)
+    return sum(STYLES[style][2] for style, _ in items)
 
 
 def _wrap(text: str, style: str, width: float, first: str = "") -> list[Item]:
     """Word-wrapped lines; `first` styles the first line (a numbered step's number)."""
-    font, size, _, indent = _STYLES[style]
+    font, size, _, indent = STYLES[style]
     lines: list[str] = []
     for word in text.split():
-        if lines and _width(f"{lines[-1]} {word}", font, size) <= width - indent:
+        if lines and text_width(f"{lines[-1]} {word}", font, size) <= width - indent:
             lines[-1] += " " + word
         elif lines and word[0].isdigit() and " " in lines[-1]:
             # No line may start with a number: the PDF's text is searched for typeable code
@@ -285,14 +287,14 @@ class _Pages:
         )
         # The ids lead the line: a title starting with a number could pass for a code line.
         ids = f"kit {short_id(f.kit_id)} · vault {short_id(f.vault_id)} · "
-        room = self.width - _width(right + ids, "Helvetica", HEADER_SIZE) - 20
+        room = self.width - text_width(right + ids, "Helvetica", HEADER_SIZE) - 20
         base = self.head - 0.8 * HEADER_SIZE  # ascenders reach 0.75 em: top of the band
         c.setFont("Helvetica", HEADER_SIZE)
         c.drawString(self.left, base, ids)
         c.drawRightString(self.right, base, right)
         c.setFont(bold, HEADER_SIZE)
-        title = _clip(drawable(f.title), bold, HEADER_SIZE, room)
-        c.drawString(self.left + _width(ids, "Helvetica", HEADER_SIZE), base, title)
+        title = clip_text(drawable(f.title), bold, HEADER_SIZE, room)
+        c.drawString(self.left + text_width(ids, "Helvetica", HEADER_SIZE), base, title)
         hint = (
             f"{_any(f.k, f.n, 'the')} the encrypted vault: pip install "
             "recovery-vault, then rvault restore <photos of the codes sheets> --out "
@@ -300,7 +302,7 @@ class _Pages:
         )
         c.setFont(
             "Helvetica",
-            min(HINT_SIZE, HINT_SIZE * self.width / _width(hint, "Helvetica", HINT_SIZE)),
+            min(HINT_SIZE, HINT_SIZE * self.width / text_width(hint, "Helvetica", HINT_SIZE)),
         )
         c.drawString(self.left, base - HEADER_SIZE, hint)  # descenders stay in the band
 
@@ -308,7 +310,7 @@ class _Pages:
         """Draw lines of text from y (default: the top of the page body); the y reached."""
         y = self.top if y is None else y
         for style, text in items:
-            font, size, leading, indent = _STYLES[style]
+            font, size, leading, indent = STYLES[style]
             y -= leading
             if y < MARGIN_MM * MM:
                 raise RuntimeError("page content overflows the bottom margin")
@@ -377,8 +379,8 @@ def _draw_sheet(pages: _Pages, layout: DataLayout, codes: list[tuple[Frame, Any]
     for (fr, img), sym, lab in zip(codes, layout.symbols, layout.labels, strict=False):
         c.drawImage(ImageReader(img), sym.x0, sym.y0, sym.x1 - sym.x0, sym.y1 - sym.y0)
         bold, rest = f"code {fr.index + 1} of {fr.n}", f" · kit {kit}"
-        bold_w = _width(bold, "Helvetica-Bold", LABEL_SIZE)
-        x = (lab.x0 + lab.x1 - bold_w - _width(rest, "Helvetica", LABEL_SIZE)) / 2
+        bold_w = text_width(bold, "Helvetica-Bold", LABEL_SIZE)
+        x = (lab.x0 + lab.x1 - bold_w - text_width(rest, "Helvetica", LABEL_SIZE)) / 2
         base = lab.y1 - 0.75 * LABEL_SIZE  # capitals reach 0.72 em: inside the label band
         c.setFont("Helvetica-Bold", LABEL_SIZE)
         c.drawString(x, base, bold)
@@ -389,7 +391,7 @@ def _draw_sheet(pages: _Pages, layout: DataLayout, codes: list[tuple[Frame, Any]
 def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]:
     head = f"Index: the {facts.entry_count} entries in this vault"
     note = ("p", "Names only; secrets are only in the encrypted codes.")
-    per_page = int((body - _height([("h1", ""), note, ("th", "")])) // _STYLES["row"][2])
+    per_page = int((body - _height([("h1", ""), note, ("th", "")])) // STYLES["row"][2])
     rows = list(facts.index or ()) or [("(the vault has no entries)", "")]
     pages = []
     for start in range(0, len(rows), per_page):
@@ -398,8 +400,8 @@ def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]
         for no, (name, kind) in enumerate(rows[start : start + per_page], start + 1):
             # "12." rather than "12": a name like "2024-05 bank" must not read as a code line.
             name = f"{no}.  {drawable(name)}" if facts.index else name
-            items.append(("row", _clip(name, "Helvetica", 9.5, width - 45 * MM - 8)))
-            items.append(("row_r", _clip(drawable(kind), "Helvetica", 9.5, 45 * MM)))
+            items.append(("row", clip_text(name, "Helvetica", 9.5, width - 45 * MM - 8)))
+            items.append(("row_r", clip_text(drawable(kind), "Helvetica", 9.5, 45 * MM)))
         pages.append(items)
     return pages
 
@@ -483,7 +485,8 @@ $ rvault --vault restored.rvault list
 """
 
 
-def _paragraphs(text: str, width: float) -> list[Item]:
+def paragraphs(text: str, width: float) -> list[Item]:
+    """Blank-line-separated text as wrapped, styled items for a page of width points."""
     items: list[Item] = []
     for para in text.strip().split("\n\n"):
         para = " ".join(para.split())
@@ -512,7 +515,7 @@ def _cover(
     title = drawable(f.title)
     if title[:1].isdigit():  # alone on its line, "2024-05 my kit" would read as a code line
         title = f"\N{LEFT DOUBLE QUOTATION MARK}{title}\N{RIGHT DOUBLE QUOTATION MARK}"
-    c.drawString(left, y, _clip(title, "Helvetica-Bold", 22, width))
+    c.drawString(left, y, clip_text(title, "Helvetica-Bold", 22, width))
     y -= 8
     vault = f"generation {f.generation}, {f.entry_count} entries, {f.vault_size:,} bytes, encrypted"
     memory = f"at least {f.memory_mib} MiB of free memory"
@@ -527,7 +530,7 @@ def _cover(
         c.setFont("Helvetica-Bold", 10.5)
         c.drawString(left, y, key)
         c.setFont("Helvetica", 10.5)
-        c.drawString(left + 72, y, _clip(value, "Helvetica", 10.5, width - 72))
+        c.drawString(left + 72, y, clip_text(value, "Helvetica", 10.5, width - 72))
     # The one number that matters in an emergency, where nobody can miss it.
     y -= 60
     c.setLineWidth(2)
@@ -551,7 +554,7 @@ def _cover(
         printed=drawable(f.printed),
         generation=f.generation,
     )
-    y = pages.lines(_paragraphs(words, width), y - 4) - 26
+    y = pages.lines(paragraphs(words, width), y - 4) - 26
     # A print scaled to "fit page" shrinks the codes below what a 300 dpi scan can read.
     c.setLineWidth(1.5)
     c.line(left, y, left + 100 * MM, y)

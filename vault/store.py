@@ -21,8 +21,24 @@ from .errors import (
     VaultLocked,
     VaultNotFound,
 )
-from .format import MAX_FILE_SIZE, Container, parse, read_header_fields
-from .keyslots import open_payload, seal_payload, unlock, unlock_slot, wrap_passphrase
+from .format import (
+    MAX_FILE_SIZE,
+    Container,
+    PassphraseSlot,
+    RecoverySlot,
+    Slot,
+    parse,
+    read_header_fields,
+)
+from .keyslots import (
+    open_payload,
+    seal_payload,
+    unlock,
+    unlock_recovery,
+    unlock_slot,
+    wrap_passphrase,
+    wrap_recovery,
+)
 from .model import Entry, UsedCode, Vault
 
 VAULT_ID_LEN = 16
@@ -190,7 +206,9 @@ class VaultFile:
             container = parse(self.read_bytes())
             index, master_key = unlock_slot(container, passphrase)
             vault = Vault.from_bytes(open_payload(container, master_key))
-            kdf = kdf or container.slots[index].kdf
+            opened = container.slots[index]
+            assert isinstance(opened, PassphraseSlot)
+            kdf = kdf or opened.kdf
             check_new_kdf(kdf, allow_weak)
             slots = list(container.slots)
             if new_master_key:
@@ -210,6 +228,39 @@ class VaultFile:
                 new_passphrase,
             )
         return self.info()
+
+    def set_recovery_key(self, passphrase: str, key: bytes, replace: bool = False) -> None:
+        """Add (or with replace, rotate) the recovery-key slot; the passphrase stays as it is."""
+        with self._locked():
+            container = parse(self.read_bytes())
+            master_key = unlock(container, passphrase)
+            plaintext = open_payload(container, master_key)
+            has = any(isinstance(s, RecoverySlot) for s in container.slots)
+            if has and not replace:
+                raise AlreadyExists(
+                    "this vault already has a recovery key",
+                    hint="'rvault recovery-key rotate' replaces it (the old sheet stops working)",
+                )
+            if not has and replace:
+                raise MissingInput("this vault has no recovery key to rotate")
+            slots: list[Slot] = [s for s in container.slots if not isinstance(s, RecoverySlot)]
+            slots.append(wrap_recovery(master_key, key, container.vault_id, self.rng))
+            self._save(
+                container.vault_id, container.generation + 1, tuple(slots), master_key, plaintext
+            )
+
+    def remove_recovery_key(self, passphrase: str) -> None:
+        """Remove the recovery-key slot (refused if it is the only way in)."""
+        with self._locked():
+            container = parse(self.read_bytes())
+            master_key = unlock(container, passphrase)
+            plaintext = open_payload(container, master_key)
+            slots = tuple(s for s in container.slots if not isinstance(s, RecoverySlot))
+            if len(slots) == len(container.slots):
+                raise MissingInput("this vault has no recovery key")
+            if not slots:
+                raise InvalidData("refusing to remove the last way into the vault")
+            self._save(container.vault_id, container.generation + 1, slots, master_key, plaintext)
 
     def current_bytes(self) -> bytes:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
@@ -358,6 +409,40 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def recover_with_key(
+    data: bytes,
+    key: bytes,
+    new_passphrase: str,
+    kdf: KdfParams | None = None,
+    *,
+    allow_weak: bool = False,
+    rng: Rng = random_bytes,
+) -> bytes:
+    """A vault file's bytes re-opened with a recovery key and given a new passphrase.
+
+    Pure (no files): the result keeps the recovery slot, replaces every passphrase slot with
+    one for new_passphrase, and is verified to open with it before it is returned.
+    """
+    if not new_passphrase:
+        raise InvalidData("the new passphrase is empty")
+    container = parse(data)
+    master_key = unlock_recovery(container, key)
+    plaintext = open_payload(container, master_key)
+    Vault.from_bytes(plaintext)  # the contents must be sound before they get a new passphrase
+    old = container.passphrase_slots()
+    kdf = kdf or (old[0].kdf if old else KdfParams(3, 256 * 1024, 4))
+    check_new_kdf(kdf, allow_weak)
+    slot = wrap_passphrase(master_key, new_passphrase, kdf, container.vault_id, rng)
+    keep = tuple(s for s in container.slots if isinstance(s, RecoverySlot))
+    new = seal_payload(
+        master_key, plaintext, container.vault_id, container.generation + 1, (slot, *keep), rng
+    ).to_bytes()
+    back = parse(new)
+    if unlock(back, new_passphrase) != master_key or open_payload(back, master_key) != plaintext:
+        raise StorageError("the recovered vault did not read back correctly")
+    return new
 
 
 def write_private(

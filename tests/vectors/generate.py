@@ -500,9 +500,9 @@ def build(work: Path) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
         "flags = 1 with a valid checksum",
     )
     unsupported(
-        "unsupported-slot-type-2.rvault",
-        patch(four, OFF_SLOT, b"\x02", rechecksum=True),
-        "slot type 2 (reserved printed recovery key) with a valid checksum",
+        "unsupported-slot-type-3.rvault",
+        patch(four, OFF_SLOT, b"\x03", rechecksum=True),
+        "slot type 3 (unknown) with a valid checksum",
     )
 
     # --- limit exceeded -------------------------------------------------------------------------
