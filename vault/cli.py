@@ -542,6 +542,9 @@ def info(opts: Options, as_json: bool) -> None:
     click.echo(f"generation:  {data['generation']}")
     click.echo(f"size:        {data['size']} bytes")
     for i, s in enumerate(data["slots"], 1):
+        if s["type"] != "passphrase":
+            click.echo(f"key slot {i}:  {s['type']} (printed; opens without the passphrase)")
+            continue
         kdf = KdfParams(s["time_cost"], s["memory_kib"], s["parallelism"])
         weak = " (below the recommended minimum)" if kdf.below_floor() else ""
         click.echo(f"key slot {i}:  {s['type']}, {kdf.describe()}{weak}")
@@ -707,6 +710,190 @@ def _progress(done: int, total: int) -> None:
     )
     if end:
         click.echo("", err=True)
+
+
+@cli.group(name="recovery-key")
+def recovery_key() -> None:
+    """A printed recovery key (or K-of-N share sheets) for a forgotten passphrase."""
+
+
+def _recovery_options(f: F) -> F:
+    for opt in reversed(
+        [
+            click.option("--out", required=True, metavar="PATH", help="The sheet PDF to write."),
+            click.option(
+                "--shares", metavar="K-of-N", help="Split the key into N share sheets, any K."
+            ),
+            click.option(
+                "--share-passphrase-file",
+                metavar="PATH",
+                help="Protect the shares with a SLIP-39 passphrase read from PATH.",
+            ),
+            click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4"),
+            click.option("--force", is_flag=True, help="Replace existing sheet files."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _print_recovery(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+    replace: bool,
+) -> None:
+    """Make a key, write its sheet(s), then add the slot; if that fails, remove the sheets."""
+    from datetime import date
+
+    from .format import parse
+    from .recovery import format_recovery_key, parse_shares_option, split_key
+    from .sheets import SheetFacts, render_recovery_sheet, render_share_sheet
+    from .store import write_private
+
+    vf = opts.existing_vault()
+    passphrase = opts.passphrase()
+    key = os.urandom(32)
+    facts = SheetFacts(vault_id=parse(vf.read_bytes()).vault_id, printed=date.today().isoformat())
+    target = Path(out)
+    if shares:
+        k, n = parse_shares_option(shares)
+        secret = (
+            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
+        )
+        words = split_key(key, k, n, secret)
+        stem = target.with_suffix("")
+        sheets = {
+            Path(f"{stem}-share-{i}-of-{n}.pdf"): render_share_sheet(w, i, k, n, facts, paper)
+            for i, w in enumerate(words, 1)
+        }
+    else:
+        sheets = {target: render_recovery_sheet(format_recovery_key(key), facts, paper)}
+    written: list[Path] = []
+    try:
+        for path, pdf in sheets.items():
+            written.append(write_private(path, pdf, force))
+        vf.set_recovery_key(passphrase, key, replace=replace)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for path in written:
+        say(f"Wrote {path}")
+    kind = (
+        f"{len(sheets)} share sheets (any {shares.split('-')[0]} restore)"
+        if shares
+        else "a recovery sheet"
+    )
+    say(f"The vault now opens with {kind} as well as the passphrase.")
+    say("Keep the sheet(s) apart from the kit and from the passphrase.")
+
+
+@recovery_key.command(name="add")
+@common
+@_recovery_options
+@click.pass_obj
+def recovery_key_add(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+) -> None:
+    """Create a recovery key and print it (or its share sheets)."""
+    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=False)
+
+
+@recovery_key.command(name="rotate")
+@common
+@_recovery_options
+@click.pass_obj
+def recovery_key_rotate(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+) -> None:
+    """Replace the recovery key: the old sheet or shares stop working."""
+    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=True)
+
+
+@recovery_key.command(name="rm")
+@common
+@click.pass_obj
+def recovery_key_rm(opts: Options) -> None:
+    """Remove the recovery key (the passphrase remains the way in)."""
+    opts.existing_vault().remove_recovery_key(opts.passphrase())
+    say("Removed the recovery key; its sheet or shares no longer open the vault.")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, metavar="VAULT_OR_KIT...")
+@click.option("--out", required=True, metavar="PATH", help="Where to write the recovered vault.")
+@click.option(
+    "--share",
+    "share_sources",
+    multiple=True,
+    metavar="FILE",
+    help="A share: a scan/photo of a share sheet, or a text file of its words.",
+)
+@click.option("--recovery-key-file", metavar="PATH", help="Read the recovery key from PATH.")
+@click.option("--share-passphrase-file", metavar="PATH", help="The shares' SLIP-39 passphrase.")
+@click.option("--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH.")
+@click.option("--kit", "kit_id", metavar="ID", help="Use this kit when pages of several mix.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def recover(
+    sources: tuple[str, ...],
+    out: str,
+    share_sources: tuple[str, ...],
+    recovery_key_file: str | None,
+    share_passphrase_file: str | None,
+    new_passphrase_file: str | None,
+    kit_id: str | None,
+    force: bool,
+) -> None:
+    """Open a vault (file or kit) with the recovery key or K shares, and set a new passphrase."""
+    from .recovery import combine_shares, parse_recovery_key, read_share_source
+    from .secrets_in import read_text_source
+    from .store import recover_with_key, write_private
+
+    data = _vault_bytes(sources, kit_id)
+    if share_sources:
+        words = [m for src in share_sources for m in read_share_source(src)]
+        secret = (
+            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
+        )
+        key = combine_shares(words, secret)
+    elif recovery_key_file:
+        key = parse_recovery_key(read_text_source(recovery_key_file))
+    else:
+        key = parse_recovery_key(prompt_passphrase("Recovery key"))
+    if new_passphrase_file:
+        new = passphrase_from_file(new_passphrase_file)
+    else:
+        new = prompt_passphrase("New passphrase", confirm=True)
+    _check_passphrase_strength(new)
+    path = write_private(out, recover_with_key(data, key, new), force)
+    say(f"Recovered to {path}; it opens with the new passphrase (and the same recovery key).")
+
+
+def _vault_bytes(sources: tuple[str, ...], kit_id: str | None) -> bytes:
+    """The vault file: given directly, or rebuilt from kit scans, photos or PDFs."""
+    from .format import MAGIC
+
+    if len(sources) == 1 and Path(sources[0]).is_file():
+        with open(sources[0], "rb") as f:
+            if f.read(len(MAGIC)) == MAGIC:
+                from .store import VaultFile
+
+                return VaultFile(sources[0]).read_bytes()
+    return _collect(sources, None).finish(kit_id)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -104,7 +104,10 @@ def unlock_recovery(container: Container, key: bytes) -> bytes:
     if not any(isinstance(s, RecoverySlot) for s in container.slots):
         from .errors import MissingInput
 
-        raise MissingInput("this vault has no recovery key", hint="'rvault info' lists its slots")
+        raise MissingInput(
+            "this vault copy has no recovery key",
+            hint="a kit or copy made before 'rvault recovery-key add' cannot use it",
+        )
     raise AuthenticationFailed("wrong recovery key or shares (or the key slot was altered)")
 
 

@@ -9,6 +9,7 @@ key is tried.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from .errors import InvalidData
 from .frames import CROCKFORD, b32decode, b32encode, normalize_b32
@@ -114,3 +115,58 @@ def combine_shares(mnemonics: list[str], passphrase: bytes = b"") -> bytes:
         return bytes(shamir_mnemonic.combine_mnemonics(list(shares.values()), passphrase))
     except shamir_mnemonic.MnemonicError as exc:
         raise InvalidData(f"the shares do not combine: {exc}") from None
+
+
+def read_share_source(source: str) -> list[str]:
+    """Share mnemonics from a text file of words ('-' = stdin) or a scan/photo of share sheets."""
+    from .errors import MissingInput
+
+    if source != "-":
+        path = Path(source)
+        if not path.is_file():
+            raise MissingInput(f"no such file: {source}")
+        head = path.read_bytes()[:8]
+        if head.startswith(b"%PDF") or not _looks_like_text(path.read_bytes()[:4096]):
+            return _qr_texts(path)
+    from .secrets_in import read_text_source
+
+    words = read_text_source(source).lower().split()
+    words = [w for w in words if w.isalpha()]  # numbering such as "1." or "17)" is dropped
+    if not words or len(words) % 33:
+        raise InvalidData(f"{source}: a share is 33 words; found {len(words)} words")
+    return [" ".join(words[i : i + 33]) for i in range(0, len(words), 33)]
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\0" not in head
+
+
+def _qr_texts(path: Path) -> list[str]:
+    """Every QR text in an image or PDF that looks like a share: 33 lowercase words."""
+    import zxingcpp
+    from PIL import Image
+
+    from .scan import render_pdf_pages
+
+    data = path.read_bytes()
+    try:
+        if data.startswith(b"%PDF"):
+            images = list(render_pdf_pages(data))
+        else:
+            images = [Image.open(path).convert("L")]
+    except Exception:  # PIL and PDFium raise many types for a file they cannot read
+        raise InvalidData(f"{path}: not an image, PDF or text file of share words") from None
+    texts = []
+    for img in images:
+        qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        for code in zxingcpp.read_barcodes(img, formats=qr):
+            words = code.text.lower().split()
+            if len(words) == 33 and all(w.isalpha() for w in words):
+                texts.append(" ".join(words))
+    if not texts:
+        raise InvalidData(f"{path}: no share sheet QR code was found")
+    return texts

@@ -2,8 +2,10 @@
 
 The pipeline measured while planning (docs: DESIGN.md): PDFium renders each page in grayscale
 at 300 dpi, zxing-cpp finds the codes, and further passes with other settings recover codes
-the first pass missed. PDFium is not thread-safe, so pages run in parallel in worker
-processes. Heavy imports happen inside functions so that `rvault --help` starts fast.
+the first pass missed (vault.scanpasses: which passes, in what order, and when to stop). PDFium
+is not thread-safe, so pages run in parallel in worker processes, and a caller that already
+holds enough codes can stop the scan between pages. Heavy imports happen inside functions so
+that `rvault --help` starts fast.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidData, MissingInput
-from .frames import TAG
 
 if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+
     from PIL.Image import Image
 
 DEFAULT_DPI = 300
@@ -43,76 +46,15 @@ class PageCodes:
 
 
 def decode_image(img: Image, expect: int | None = None) -> list[str]:
-    """The rvault code texts in an image, in reading order; stops early once `expect` are found."""
-    return _decode(img, expect)[0]
+    """The rvault code texts in an image, in reading order.
 
+    Passes of increasing cost run until every code of each codes sheet seen in the image is
+    read (the codes say which sheet they are on and how many it holds), or, given `expect`,
+    until that many codes are read. vault.scanpasses describes the passes.
+    """
+    from .scanpasses import decode, reading_order
 
-def _decode(img: Image, expect: int | None) -> tuple[list[str], int]:
-    import zxingcpp
-    from PIL import ImageFilter
-
-    gray = _to_gray(img)
-    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-    local, histogram = zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram
-    smoothed: list[Image] = []
-    found: dict[str, tuple[float, float, float]] = {}  # text -> centre x, centre y, size
-    others: set[str] = set()
-    # Passes in order of cost, until `expect` codes are found (all of them without it; the
-    # lot costs ~0.25 s a 300-dpi page). Measured on degraded renders of full version-40
-    # codes: a global threshold reads faint or blurred pages the default local one misses
-    # silently; a 3x3 mean (box blur) first reads noisy, blurred JPEG scans neither
-    # binarizer reads alone, better and 5x faster than a median filter.
-    for smooth, binarizer in ((False, local), (False, histogram), (True, local), (True, histogram)):
-        if expect is not None and len(found) >= expect:
-            break
-        if smooth and not smoothed:
-            smoothed.append(gray.filter(ImageFilter.BoxBlur(1)))
-        image = smoothed[0] if smooth else gray
-        for code in zxingcpp.read_barcodes(image, formats=qr, binarizer=binarizer):
-            if code.text.startswith(TAG):
-                found.setdefault(code.text, _where(code))
-            else:
-                others.add(code.text)
-    return _reading_order(found), len(others)
-
-
-def _where(code: Any) -> tuple[float, float, float]:
-    at = code.position
-    xs = [p.x for p in (at.top_left, at.top_right, at.bottom_right, at.bottom_left)]
-    ys = [p.y for p in (at.top_left, at.top_right, at.bottom_right, at.bottom_left)]
-    return sum(xs) / 4, sum(ys) / 4, max(max(xs) - min(xs), max(ys) - min(ys), 1)
-
-
-def _reading_order(found: dict[str, tuple[float, float, float]]) -> list[str]:
-    # Rows top to bottom, then left to right; codes in one row may sit a little higher or
-    # lower on a skewed scan, so a row is every code within half a code's size of its first.
-    by_y = sorted(found.items(), key=lambda item: item[1][1])
-    rows: list[list[tuple[str, tuple[float, float, float]]]] = []
-    for item in by_y:
-        if rows and item[1][1] - rows[-1][0][1][1] <= rows[-1][0][1][2] / 2:
-            rows[-1].append(item)
-        else:
-            rows.append([item])
-    return [text for row in rows for text, _ in sorted(row, key=lambda item: item[1][0])]
-
-
-def _to_gray(img: Image) -> Image:
-    from PIL import Image as PILImage
-
-    if img.mode == "L":
-        return img
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        # Transparent pixels would turn black; a code drawn on a transparent background
-        # must be read against white, as it would be printed.
-        white = PILImage.new("RGBA", img.size, (255, 255, 255, 255))
-        return PILImage.alpha_composite(white, img.convert("RGBA")).convert("L")
-    if img.mode.startswith(("I", "F")):
-        # 16-bit and float scans: convert("L") would clip everything above 255 to white.
-        wide = img.convert("F")
-        lo, hi = cast("tuple[float, float]", wide.getextrema())
-        gain = 255 / ((hi - lo) or 1)
-        return wide.point(lambda v: v * gain - lo * gain).convert("L")
-    return img.convert("L")
+    return reading_order(decode(img, expect).texts)
 
 
 def render_pdf_pages(pdf: bytes, dpi: int = DEFAULT_DPI) -> Iterator[Image]:
@@ -169,9 +111,13 @@ def scan_pdf(pdf: bytes, source: str = "<pdf>", dpi: int = DEFAULT_DPI) -> list[
         doc.close()
 
 
-def _page_codes(img: Image, source: str, index: int) -> PageCodes:
-    texts, others = _decode(img, None)
-    return PageCodes(source, index + 1, tuple(texts), others)
+def _page_codes(
+    img: Image, source: str, index: int, stop: Callable[[], bool] | None = None
+) -> PageCodes:
+    from .scanpasses import decode, reading_order
+
+    found = decode(img, stop=stop)
+    return PageCodes(source, index + 1, tuple(reading_order(found.texts)), len(found.others))
 
 
 def _open_image(path: str, index: int = 0) -> Image:
@@ -196,10 +142,14 @@ def _open_image(path: str, index: int = 0) -> Image:
 def _load_image_page(path: str, index: int) -> Image:
     from PIL import ImageOps
 
+    from .scanpasses import to_gray
+
     try:
         with _open_image(path, index) as img:
+            if img.format in ("JPEG", "MPO"):
+                img.draft("L", img.size)  # decode the luma plane only: ~2x faster
             # Phones store photos sideways with an EXIF orientation tag.
-            return _to_gray(ImageOps.exif_transpose(img))
+            return to_gray(ImageOps.exif_transpose(img))
     except InvalidData:
         raise
     except Exception as exc:  # PIL raises many types on damaged files; none may escape.
@@ -207,15 +157,26 @@ def _load_image_page(path: str, index: int) -> Image:
         raise InvalidData(f"{path} could not be read as an image ({reason})") from None
 
 
-def _scan_task(task: _Task) -> PageCodes:
+def _scan_task(task: _Task, stop: Callable[[], bool] | None = None) -> PageCodes:
     source, kind, index, dpi = task
+    if stop is not None and stop():
+        return PageCodes(source, index + 1, ())
     if kind == "image":
-        return _page_codes(_load_image_page(source, index), source, index)
+        return _page_codes(_load_image_page(source, index), source, index, stop)
     doc = _open_pdf(source, source)
     try:
-        return _page_codes(_render(doc, index, dpi, source), source, index)
+        return _page_codes(_render(doc, index, dpi, source), source, index, stop)
     finally:
         doc.close()
+
+
+# In a worker process: set by the parent when the caller has read enough, so a page in
+# progress gives up between passes and pages not yet started are skipped.
+_cancelled: Event | None = None
+
+
+def _worker_task(task: _Task) -> PageCodes:
+    return _scan_task(task, _cancelled.is_set if _cancelled is not None else None)
 
 
 def _plan(path: str | Path, dpi: int) -> list[_Task]:
@@ -255,12 +216,14 @@ def _plan(path: str | Path, dpi: int) -> list[_Task]:
     return [(source, "image", i, dpi) for i in range(frames)]
 
 
-def _ignore_interrupts() -> None:
+def _init_worker(cancelled: Event) -> None:
     # Ctrl-C reaches every process of the terminal; the parent alone handles it, so the
     # workers do not print a traceback each.
     import signal
 
+    global _cancelled
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _cancelled = cancelled
 
 
 def scan_paths(
@@ -268,8 +231,15 @@ def scan_paths(
     dpi: int = DEFAULT_DPI,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Iterator[PageCodes]:
     """The rvault codes in PDFs and images, one PageCodes per page, yielded as pages finish.
+
+    `stop` is asked before the first page and after each page is yielded (so after the
+    caller has used it); once it returns True no further page is read, a page in progress
+    gives up between passes, and the iteration ends. A restore passes "the vault can be
+    rebuilt now", so the rest of a large kit is never scanned. progress(done, total) is
+    called as each page finishes; after a stop, done stays below total.
 
     Pages are read in worker processes when there are several, so a script calling this
     needs the usual `if __name__ == "__main__":` guard.
@@ -280,44 +250,59 @@ def scan_paths(
     tasks = [task for path in paths for task in _plan(path, dpi)]
     workers = min(workers or min(2, os.cpu_count() or 1), len(tasks))
     if workers <= 1:
-        return _scan_here(tasks, progress)
-    return _scan_parallel(tasks, workers, progress)
+        return _scan_here(tasks, progress, stop)
+    return _scan_parallel(tasks, workers, progress, stop)
 
 
 def _scan_here(
-    tasks: list[_Task], progress: Callable[[int, int], None] | None
+    tasks: list[_Task],
+    progress: Callable[[int, int], None] | None,
+    stop: Callable[[], bool] | None,
 ) -> Iterator[PageCodes]:
     for done, task in enumerate(tasks, 1):
-        result = _scan_task(task)
+        if stop is not None and stop():
+            return
+        result = _scan_task(task, stop)
         if progress:
             progress(done, len(tasks))
         yield result
 
 
 def _scan_parallel(
-    tasks: list[_Task], workers: int, progress: Callable[[int, int], None] | None
+    tasks: list[_Task],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    stop: Callable[[], bool] | None,
 ) -> Iterator[PageCodes]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
+    if stop is not None and stop():
+        return
     # "spawn" everywhere: the same behaviour on Linux, macOS and Windows, and no fork of a
     # process that already holds PDFium's global state.
+    context = multiprocessing.get_context("spawn")
+    cancelled = context.Event()
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+        workers, mp_context=context, initializer=_init_worker, initargs=(cancelled,)
     )
     try:
-        futures = [pool.submit(_scan_task, task) for task in tasks]
+        futures = [pool.submit(_worker_task, task) for task in tasks]
         for done, future in enumerate(as_completed(futures), 1):
             result = future.result()
             if progress:
                 progress(done, len(tasks))
             yield result
+            if stop is not None and stop():
+                return
     except BrokenProcessPool:
         raise InvalidData(
             "a page could not be scanned: the reader process stopped (out of memory?)",
             hint="scan the files one at a time to find the page that fails",
         ) from None
     finally:
-        # On an error, or when the caller stops early, pages not yet started are dropped.
+        # On a stop, an error, or when the caller abandons the iteration, pages not yet
+        # started are dropped and pages in progress give up at their next pass.
+        cancelled.set()
         pool.shutdown(wait=True, cancel_futures=True)

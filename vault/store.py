@@ -219,6 +219,8 @@ class VaultFile:
             slots[index] = wrap_passphrase(
                 master_key, new_passphrase, kdf, container.vault_id, self.rng
             )
+            # A kit printed before opens only with the old passphrase: it is now out of date.
+            vault.meta["content_generation"] = container.generation + 1
             self._save(
                 container.vault_id,
                 container.generation + 1,
@@ -245,9 +247,9 @@ class VaultFile:
                 raise MissingInput("this vault has no recovery key to rotate")
             slots: list[Slot] = [s for s in container.slots if not isinstance(s, RecoverySlot)]
             slots.append(wrap_recovery(master_key, key, container.vault_id, self.rng))
-            self._save(
-                container.vault_id, container.generation + 1, tuple(slots), master_key, plaintext
-            )
+            generation = container.generation + 1
+            plaintext = _stamp(plaintext, generation)
+            self._save(container.vault_id, generation, tuple(slots), master_key, plaintext)
 
     def remove_recovery_key(self, passphrase: str) -> None:
         """Remove the recovery-key slot (refused if it is the only way in)."""
@@ -260,7 +262,9 @@ class VaultFile:
                 raise MissingInput("this vault has no recovery key")
             if not slots:
                 raise InvalidData("refusing to remove the last way into the vault")
-            self._save(container.vault_id, container.generation + 1, slots, master_key, plaintext)
+            generation = container.generation + 1
+            plaintext = _stamp(plaintext, generation)
+            self._save(container.vault_id, generation, slots, master_key, plaintext)
 
     def current_bytes(self) -> bytes:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
@@ -411,6 +415,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _stamp(plaintext: bytes, generation: int) -> bytes:
+    """The payload with meta.content_generation set: the ways in changed, so kits are stale."""
+    vault = Vault.from_bytes(plaintext)
+    vault.meta["content_generation"] = generation
+    return vault.to_bytes()
+
+
 def recover_with_key(
     data: bytes,
     key: bytes,
@@ -431,13 +442,16 @@ def recover_with_key(
     master_key = unlock_recovery(container, key)
     plaintext = open_payload(container, master_key)
     Vault.from_bytes(plaintext)  # the contents must be sound before they get a new passphrase
-    old = container.passphrase_slots()
-    kdf = kdf or (old[0].kdf if old else KdfParams(3, 256 * 1024, 4))
+    old = [s.kdf for s in container.passphrase_slots() if not s.kdf.below_floor()]
+    # Keep the costs the owner chose; a weak (test) vault gets the policy floor instead.
+    kdf = kdf or (old[0] if old else KdfParams(3, 64 * 1024, 4))
     check_new_kdf(kdf, allow_weak)
     slot = wrap_passphrase(master_key, new_passphrase, kdf, container.vault_id, rng)
     keep = tuple(s for s in container.slots if isinstance(s, RecoverySlot))
+    generation = container.generation + 1
+    plaintext = _stamp(plaintext, generation)
     new = seal_payload(
-        master_key, plaintext, container.vault_id, container.generation + 1, (slot, *keep), rng
+        master_key, plaintext, container.vault_id, generation, (slot, *keep), rng
     ).to_bytes()
     back = parse(new)
     if unlock(back, new_passphrase) != master_key or open_payload(back, master_key) != plaintext:

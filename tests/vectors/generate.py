@@ -210,8 +210,10 @@ def make_changed_passphrase(work: Path) -> Built:
     vf.create(OLD_PASSPHRASE, CHEAP, allow_weak=True)
     with vf.edit(OLD_PASSPHRASE) as v:
         v.add(four_kinds_entries()[2])
-    intended = v.to_bytes()
     vf.change_passphrase(OLD_PASSPHRASE, NEW_PASSPHRASE, allow_weak=True)
+    # A passphrase change makes earlier kits stale: it is stamped as a change (generation 2).
+    v.meta["content_generation"] = 2
+    intended = v.to_bytes()
     return vf.path.read_bytes(), intended
 
 
