@@ -749,6 +749,7 @@ def _print_recovery(
     """Make a key, write its sheet(s), then add the slot; if that fails, remove the sheets."""
     from datetime import date
 
+    from .errors import AlreadyExists
     from .format import parse
     from .recovery import format_recovery_key, parse_shares_option, split_key
     from .sheets import SheetFacts, render_recovery_sheet, render_share_sheet
@@ -772,22 +773,25 @@ def _print_recovery(
         }
     else:
         sheets = {target: render_recovery_sheet(format_recovery_key(key), facts, paper)}
-    written: list[Path] = []
+    if not force and (clash := [p for p in sheets if p.exists()]):
+        raise AlreadyExists(f"{clash[0]} already exists", hint="pass --force to replace it")
+    # Sheets go to hidden temp names first and take their real names only once the vault
+    # holds the new key: a failure never leaves a sheet for a key the vault lacks, nor
+    # destroys a sheet (with --force) that still matches the vault.
+    pending: dict[Path, Path] = {}
     try:
         for path, pdf in sheets.items():
-            written.append(write_private(path, pdf, force))
+            temp = path.with_name(f".{path.name}.{os.getpid()}.pending")
+            pending[path] = write_private(temp, pdf, force=True)
         vf.set_recovery_key(passphrase, key, replace=replace)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for temp in pending.values():
+            temp.unlink(missing_ok=True)
         raise
-    for path in written:
+    for path, temp in pending.items():
+        os.replace(temp, path)
         say(f"Wrote {path}")
-    kind = (
-        f"{len(sheets)} share sheets (any {shares.split('-')[0]} restore)"
-        if shares
-        else "a recovery sheet"
-    )
+    kind = f"{len(sheets)} share sheets (any {k} restore)" if shares else "a recovery sheet"
     say(f"The vault now opens with {kind} as well as the passphrase.")
     say("Keep the sheet(s) apart from the kit and from the passphrase.")
 

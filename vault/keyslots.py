@@ -106,7 +106,7 @@ def unlock_recovery(container: Container, key: bytes) -> bytes:
 
         raise MissingInput(
             "this vault copy has no recovery key",
-            hint="a kit or copy made before 'rvault recovery-key add' cannot use it",
+            hint="it was never added or was removed, or this kit/copy is older than the key",
         )
     raise AuthenticationFailed("wrong recovery key or shares (or the key slot was altered)")
 

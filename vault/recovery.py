@@ -64,13 +64,20 @@ def split_key(key: bytes, k: int, n: int, passphrase: bytes = b"") -> list[str]:
     """SLIP-39 shares of key: any k of the n mnemonics (33 words each) rebuild it."""
     import shamir_mnemonic
 
-    if not (1 <= k <= n <= MAX_SHARES) or (k == 1 and n > 1):
+    if not (2 <= k <= n <= MAX_SHARES):
         raise InvalidData(
             f"shares must be K-of-N with 2 <= K <= N <= {MAX_SHARES} (got {k}-of-{n})",
             hint="for a single sheet, leave out --shares",
         )
+    _check_share_passphrase(passphrase)
     groups = shamir_mnemonic.generate_mnemonics(1, [(k, n)], key, passphrase)
     return list(groups[0])
+
+
+def _check_share_passphrase(passphrase: bytes) -> None:
+    # SLIP-39 defines its passphrase as printable ASCII only (so any device can type it).
+    if any(not 32 <= b <= 126 for b in passphrase):
+        raise InvalidData("a share passphrase must be printable ASCII (SLIP-39's rule)")
 
 
 def parse_shares_option(value: str) -> tuple[int, int]:
@@ -111,8 +118,11 @@ def combine_shares(mnemonics: list[str], passphrase: bytes = b"") -> bytes:
         raise InvalidData(
             f"{len(shares)} of the {threshold} shares needed were given: {more} more needed"
         )
+    _check_share_passphrase(passphrase)
+    # SLIP-39 combines exactly K shares; extra ones are fine to hold but not to pass on.
+    chosen = list(shares.values())[:threshold]
     try:
-        return bytes(shamir_mnemonic.combine_mnemonics(list(shares.values()), passphrase))
+        return bytes(shamir_mnemonic.combine_mnemonics(chosen, passphrase))
     except shamir_mnemonic.MnemonicError as exc:
         raise InvalidData(f"the shares do not combine: {exc}") from None
 
