@@ -973,7 +973,7 @@ def test_bad_share_options_are_refused_before_anything_is_written(
     cli.assert_no_leaks()
 
 
-# --- bugs found while writing these tests (see the report); strict: they flag the fix ----
+# --- regressions: bugs found while writing these tests, now fixed --------------------------
 
 
 def test_a_failed_add_with_force_keeps_the_existing_sheet(
