@@ -629,18 +629,37 @@ def restore(
 
     if not sources and text_file is None:
         raise UsageProblem("give the scans or photos to read, or --text FILE")
-    session = _collect(sources, text_file)
+    session = _collect(sources, text_file, kit_id)
     data = session.finish(kit_id)
     path = write_private(out, data, force)
     say(f"{session.status(kit_id)}: restored to {path}.")
     say(f"Open it with: rvault --vault {path} list")
 
 
-def _collect(sources: tuple[str, ...], text_file: str | None) -> RestoreSession:
-    """Frames from typed text and from scans or photos, gathered into one session."""
+def _collect(
+    sources: tuple[str, ...],
+    text_file: str | None,
+    kit_id: str | None = None,
+    stop_early: bool = True,
+) -> RestoreSession:
+    """Frames from typed text and from scans or photos, gathered into one session.
+
+    With stop_early, scanning stops once the kit can be rebuilt (restore, recover);
+    verify-kit reads every page to report every code.
+    """
     from .restore import RestoreSession
 
     session = RestoreSession()
+
+    def enough() -> bool:
+        # Never while codes of several kits are mixed: the error must list them all.
+        if not stop_early or (kit_id is None and len(session.kits) != 1):
+            return False
+        try:
+            return session.kit(kit_id).frames.complete()
+        except VaultError:
+            return False
+
     if text_file == INTERACTIVE and sys.stdin.isatty():
         _type_lines(session)
     elif text_file is not None:
@@ -651,9 +670,11 @@ def _collect(sources: tuple[str, ...], text_file: str | None) -> RestoreSession:
     if sources:
         from .scan import scan_paths
 
-        for page in scan_paths(list(sources), progress=_progress):
+        for page in scan_paths(list(sources), progress=_progress, stop=enough):
             for t in page.texts:
                 session.add_text(t, f"{page.source}:{page.page}")
+        if enough() and sys.stderr.isatty():
+            click.echo("", err=True)  # end the progress line after an early stop
     return session
 
 
@@ -668,7 +689,9 @@ def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> N
     from .paper import code_sheet
 
     vf = opts.existing_vault()
-    check = check_kit(vf, _collect(sources, None), opts.passphrase, kit_id)
+    check = check_kit(
+        vf, _collect(sources, None, kit_id, stop_early=False), opts.passphrase, kit_id
+    )
     for i in range(check.n):
         state = "read" if i in check.read else "NOT READ"
         click.echo(f"code {i + 1:>3} of {check.n} (codes sheet {code_sheet(i)}): {state}")
@@ -897,7 +920,7 @@ def _vault_bytes(sources: tuple[str, ...], kit_id: str | None) -> bytes:
                 from .store import VaultFile
 
                 return VaultFile(sources[0]).read_bytes()
-    return _collect(sources, None).finish(kit_id)
+    return _collect(sources, None, kit_id).finish(kit_id)
 
 
 def main(argv: list[str] | None = None) -> None:
