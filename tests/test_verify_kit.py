@@ -222,3 +222,40 @@ def test_interactive_typed_restore_on_a_terminal(
     assert "lines still needed" in text
     assert "Enough codes are complete" in text
     assert VaultFile(out).load(PASSPHRASE).has("GitHub")
+
+
+def test_recover_from_typed_kit_text_with_the_recovery_key(
+    kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path, tmp_path: Path
+) -> None:
+    import pypdfium2
+    import zxingcpp
+
+    vf, _, _ = kit_setup
+    code, _, err = run(
+        ["recovery-key", "add", "--out", str(tmp_path / "rk.pdf")], vf.path, passphrase_file
+    )
+    assert code == 0, err
+    kit = tmp_path / "after-key.pdf"
+    make_kit(vf, PASSPHRASE, kit)  # a kit printed after the key holds the recovery slot
+    sheet = pypdfium2.PdfDocument(tmp_path / "rk.pdf")[0].render(scale=300 / 72).to_pil()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(zxingcpp.read_barcodes(sheet)[0].text + "\n")
+    typed = tmp_path / "typed.txt"
+    typed.write_text("\n".join(typed_lines(kit)) + "\n")
+    new = tmp_path / "new.txt"
+    new.write_text("a brand new passphrase\n")
+    out = tmp_path / "recovered.rvault"
+    args = [
+        "recover",
+        "--text",
+        str(typed),
+        "--recovery-key-file",
+        str(key_file),
+        "--new-passphrase-file",
+        str(new),
+        "--out",
+        str(out),
+    ]
+    code, _, err = run(args, vf.path, passphrase_file)
+    assert code == 0, err
+    assert VaultFile(out).load("a brand new passphrase").has("GitHub")

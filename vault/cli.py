@@ -861,7 +861,15 @@ def recovery_key_rm(opts: Options) -> None:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True, metavar="VAULT_OR_KIT...")
+@click.argument("sources", nargs=-1, metavar="VAULT_OR_KIT...")
+@click.option(
+    "--text",
+    "text_file",
+    metavar="[FILE]",
+    is_flag=False,
+    flag_value=INTERACTIVE,
+    help="Read the kit's typed lines from FILE ('-' = stdin); alone, type them line by line.",
+)
 @click.option("--out", required=True, metavar="PATH", help="Where to write the recovered vault.")
 @click.option(
     "--share",
@@ -877,6 +885,7 @@ def recovery_key_rm(opts: Options) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def recover(
     sources: tuple[str, ...],
+    text_file: str | None,
     out: str,
     share_sources: tuple[str, ...],
     recovery_key_file: str | None,
@@ -890,7 +899,9 @@ def recover(
     from .secrets_in import read_text_source
     from .store import recover_with_key, write_private
 
-    data = _vault_bytes(sources, kit_id)
+    if not sources and text_file is None:
+        raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
+    data = _vault_bytes(sources, kit_id, text_file)
     if share_sources:
         words = [m for src in share_sources for m in read_share_source(src)]
         secret = (
@@ -910,17 +921,17 @@ def recover(
     say(f"Recovered to {path}; it opens with the new passphrase (and the same recovery key).")
 
 
-def _vault_bytes(sources: tuple[str, ...], kit_id: str | None) -> bytes:
-    """The vault file: given directly, or rebuilt from kit scans, photos or PDFs."""
+def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | None) -> bytes:
+    """The vault file: given directly, or rebuilt from kit scans, photos, PDFs or typed text."""
     from .format import MAGIC
 
-    if len(sources) == 1 and Path(sources[0]).is_file():
+    if text_file is None and len(sources) == 1 and Path(sources[0]).is_file():
         with open(sources[0], "rb") as f:
             if f.read(len(MAGIC)) == MAGIC:
                 from .store import VaultFile
 
                 return VaultFile(sources[0]).read_bytes()
-    return _collect(sources, None, kit_id).finish(kit_id)
+    return _collect(sources, text_file, kit_id).finish(kit_id)
 
 
 def main(argv: list[str] | None = None) -> None:
