@@ -401,22 +401,38 @@ def test_restore_from_a_scanner_apps_lines(cli_kit: CliKit, tmp_path: Path) -> N
     assert (tmp_path / "piped.rvault").read_bytes() == cli_kit.before
 
 
-def test_restore_refuses_to_mix_kits_until_one_is_chosen(cli_kit: CliKit, tmp_path: Path) -> None:
+def test_restore_refuses_to_mix_kits_until_one_is_chosen(
+    cli_kit: CliKit, page_images: list[Image.Image], tmp_path: Path
+) -> None:
     other = tmp_path / "newer.pdf"
     assert cli_kit.kit(other).code == 0
     first_id = parse_frame_text(_kit_codes(cli_kit.pdf.read_bytes())[0]).kit_id.hex()[:8].upper()
     other_id = str(cli_kit.meta_kit["id"])[:8].upper()
     assert first_id != other_id
+    # Sheet 1 of each kit: neither kit is complete, so both are seen and nothing is mixed.
+    ours = tmp_path / "ours-sheet-1.png"
+    page_images[_sheet_pages(cli_kit.pdf.read_bytes())[1]].save(ours)
+    theirs = tmp_path / "theirs-sheet-1.png"
+    other_pages = list(render_pdf_pages(other.read_bytes(), dpi=300))
+    other_pages[_sheet_pages(other.read_bytes())[1]].save(theirs)
     out = tmp_path / "new.rvault"
-    r = cli_kit.rv("restore", str(cli_kit.pdf), str(other), "--out", str(out))
+    r = cli_kit.rv("restore", str(ours), str(theirs), "--out", str(out))
     assert r.code == 65, r.stderr
     assert "codes from 2 different kits were found and not mixed" in r.stderr
     assert f"kit {first_id}" in r.stderr and f"kit {other_id}" in r.stderr
     assert "hint: restore one kit at a time, or choose one with --kit ID" in r.stderr
     assert not out.exists()
-    r = cli_kit.rv("restore", str(cli_kit.pdf), str(other), "--kit", first_id, "--out", str(out))
+    r = cli_kit.rv(
+        "restore", str(ours), str(theirs), str(cli_kit.pdf), "--kit", first_id, "--out", str(out)
+    )
     assert r.code == 0, r.stderr
     assert out.read_bytes() == cli_kit.before
+    # Once one kit is complete, pages left unread are ignored with a message, never merged.
+    out.unlink()
+    r = cli_kit.rv("restore", str(cli_kit.pdf), str(theirs), "--out", str(out))
+    assert r.code == 0, r.stderr
+    assert out.read_bytes() == cli_kit.before
+    assert "pages were not needed" in r.stderr
 
 
 # --- secrets stay secret -----------------------------------------------------------------

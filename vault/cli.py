@@ -670,11 +670,20 @@ def _collect(
     if sources:
         from .scan import scan_paths
 
-        for page in scan_paths(list(sources), progress=_progress, stop=enough):
+        seen = [0, 0]
+
+        def progress(done: int, total: int) -> None:
+            seen[:] = [done, total]
+            _progress(done, total)
+
+        for page in scan_paths(list(sources), progress=progress, stop=enough):
             for t in page.texts:
                 session.add_text(t, f"{page.source}:{page.page}")
-        if enough() and sys.stderr.isatty():
-            click.echo("", err=True)  # end the progress line after an early stop
+        done, total = seen
+        if enough() and done < total:
+            if sys.stderr.isatty():
+                click.echo("", err=True)  # end the progress line
+            say(f"Enough codes were read: {total - done} of {total} pages were not needed.")
     return session
 
 
