@@ -36,6 +36,16 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
         self.vault = vault
         self.passphrase_file = passphrase_file
         self.debug = debug
+        self.opened: list[VaultFile] = []
+
+    def notes(self) -> None:
+        """After the command: the one-time note that a change made the printed kit stale."""
+        for vf in self.opened:
+            if vf.kit_went_stale:
+                say(
+                    f"note: your printed kit (printed {vf.kit_went_stale}) is now out of date; "
+                    "print a new one with 'rvault kit'"
+                )
 
     def vault_file(self) -> VaultFile:
         """The VaultFile chosen by --vault, RVAULT_FILE or the platform default."""
@@ -51,7 +61,9 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
         if self.vault == "":
             # An unset shell variable must not silently mean "the default vault".
             raise UsageProblem("--vault (or RVAULT_FILE) is empty")
-        return VaultFile(self.vault or default_path(), lock_timeout=timeout)
+        vf = VaultFile(self.vault or default_path(), lock_timeout=timeout)
+        self.opened.append(vf)
+        return vf
 
     def existing_vault(self) -> VaultFile:
         """The chosen VaultFile, checked to exist before anyone is asked for a passphrase."""
@@ -120,6 +132,8 @@ def emit_json(data: Any) -> None:
 def cli(ctx: click.Context, vault: str | None, passphrase_file: str | None, debug: bool) -> None:
     """rvault: an offline, encrypted home for 2FA backup codes and recovery keys."""
     ctx.obj = Options(vault, passphrase_file, debug)
+    # One hook for every command that saves, instead of a note in each of them.
+    ctx.call_on_close(ctx.obj.notes)
 
 
 def kdf_options(f: F) -> F:
@@ -367,7 +381,9 @@ def use(opts: Options, name: str) -> None:
     vf = opts.existing_vault()
     used = vf.use_code(opts.passphrase(), name, reveal=_print_code)
     say(f"Marked used: {used.remaining} of {used.total} codes left for {used.entry!r}.")
-    if used.remaining <= 2:
+    from .check import LOW_CODES
+
+    if used.remaining < LOW_CODES:
         warn(f"only {used.remaining} unused codes left; generate new ones at the service")
 
 
@@ -477,6 +493,61 @@ def rm(opts: Options, name: str, yes: bool) -> None:
         click.confirm(f"Delete {name!r}?", abort=True, err=True)
     entry = opts.existing_vault().remove(opts.passphrase(), name)
     say(f"Deleted {entry.name!r}.")
+
+
+@cli.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--min-codes",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    metavar="N",
+    help="Report backup-code entries with fewer than N unused codes.",
+)
+@click.option("--no-kdf-check", is_flag=True, help="Skip the key derivation timing (~0.4 s).")
+@click.pass_obj
+def check(opts: Options, as_json: bool, min_codes: int, no_kdf_check: bool) -> None:
+    """Review recovery readiness; exit 1 when something needs attention (see docs/CHECK.md)."""
+    from .check import check_vault
+
+    vf = opts.existing_vault()
+    found = check_vault(vf, opts.passphrase(), min_codes=min_codes, kdf_check=not no_kdf_check)
+    if as_json:
+        emit_json([f.to_json() for f in found])
+    elif not found:
+        click.echo("All is well: nothing needs attention.")
+    for f in [] if as_json else found:
+        click.echo(f"[{f.severity}] {f.message}\n    fix: {f.fix}")
+    if found:
+        click.get_current_context().exit(1)
+
+
+@cli.command()
+@common
+@click.argument("name")
+@click.pass_obj
+def review(opts: Options, name: str) -> None:
+    """Mark an entry reviewed (its details are still right); `check` asks for this yearly."""
+    entry = opts.existing_vault().review(opts.passphrase(), name)
+    say(f"Marked {entry.name!r} reviewed.")
+
+
+@cli.command()
+@common
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def log(opts: Options, name: str | None, as_json: bool) -> None:
+    """Show the history of entries (created, changed, codes used; never a secret value)."""
+    events = opts.existing_vault().load(opts.passphrase()).log(name)
+    if as_json:
+        emit_json(events)
+    elif not events:
+        say("No history recorded yet.")
+    for e in [] if as_json else events:
+        click.echo(f"{e['at']}  {e['event']:<11}  {e['name']}")
 
 
 @cli.command()

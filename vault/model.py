@@ -22,6 +22,11 @@ from .policy import KINDS
 
 PAYLOAD_VERSION = 1
 MAX_NAME_LEN = 100
+# The history lives in meta (readers ignore unknown meta keys), capped so it cannot grow
+# the vault without bound: it rides along in every paper kit, and 200 events compress to a
+# few KB (a fraction of a codes sheet).
+LOG_CAP = 200
+LOG_EVENTS = ("created", "changed", "renamed", "removed", "code-used", "code-unused", "reviewed")
 _TEXT_FIELDS = ("account", "issuer", "url", "notes")
 _ENTRY_KEYS = {"id", "name", "kind", "secret", "codes", "tags", "created", "updated", *_TEXT_FIELDS}
 _CODE_KEYS = {"code", "used", "used_at"}
@@ -197,6 +202,9 @@ class Vault:
 
     entries: list[Entry] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # History is bookkeeping of the stored vault: VaultFile.edit turns it on, so a bare
+    # Vault (built in memory, converted, compared) keeps exactly the meta it was given.
+    keep_log: bool = field(default=False, compare=False, repr=False)
 
     def get(self, name: str) -> Entry:
         """The entry with this name (case-insensitive)."""
@@ -225,12 +233,14 @@ class Vault:
         elif not entry.secret:
             raise InvalidData(f"a {entry.kind} entry needs a secret value")
         self.entries.append(entry)
+        self.record(entry, "created", entry.created)
         return entry
 
-    def remove(self, name: str) -> Entry:
+    def remove(self, name: str, now: str | None = None) -> Entry:
         """Remove and return the named entry."""
         entry = self.get(name)
         self.entries.remove(entry)
+        self.record(entry, "removed", now or utc_now())
         return entry
 
     def rename(self, name: str, new_name: str, now: str | None = None) -> Entry:
@@ -239,8 +249,11 @@ class Vault:
         new_name = check_name(new_name)
         if name_key(new_name) != name_key(entry.name) and self.has(new_name):
             raise AlreadyExists(f"an entry named {new_name!r} already exists")
+        renamed = new_name != entry.name
         entry.name = new_name
         entry.updated = now or utc_now()
+        if renamed:
+            self.record(entry, "renamed", entry.updated)
         return entry
 
     def update(
@@ -259,6 +272,7 @@ class Vault:
         """Change an entry's metadata, secret or codes; empty text clears a field."""
         entry = self.get(name)
         stamp = now or utc_now()
+        before = _content(entry.to_json())
         if new_name is not None:
             self.rename(entry.name, new_name, stamp)
         for key, value in (fields or {}).items():
@@ -281,6 +295,8 @@ class Vault:
             kept = [] if replace_codes else entry.codes
             entry.codes = _dedupe(kept + [BackupCode(c) for c in add_codes])
         entry.updated = stamp
+        if _content(entry.to_json()) != before:
+            self.record(entry, "changed", stamp)
         return entry
 
     def use_code(self, name: str, now: str | None = None) -> UsedCode:
@@ -292,6 +308,7 @@ class Vault:
             if not code.used:
                 code.used, code.used_at = True, now or utc_now()
                 entry.updated = code.used_at
+                self.record(entry, "code-used", code.used_at)
                 return UsedCode(entry.name, code.code, entry.remaining(), len(entry.codes))
         raise NothingLeft(f"{entry.name!r} has no unused backup codes left")
 
@@ -302,6 +319,8 @@ class Vault:
             raise InvalidData(f"{entry.name!r} has no code number {number}")
         code = entry.codes[number - 1]
         stamp = now or utc_now()
+        if code.used != used:
+            self.record(entry, "code-used" if used else "code-unused", stamp)
         code.used, code.used_at = used, (stamp if used else None)
         entry.updated = stamp
         return entry
@@ -309,6 +328,50 @@ class Vault:
     def entries_changed_since(self, payload: bytes) -> bool:
         """Whether the entries differ from those in an earlier payload (meta is ignored)."""
         return bool(json.loads(payload)["entries"] != [e.to_json() for e in self.entries])
+
+    def review(self, name: str, now: str | None = None) -> Entry:
+        """Mark an entry reviewed (meta only: the entries and a printed kit stay as they are)."""
+        entry = self.get(name)
+        stamp = now or utc_now()
+        reviewed = self.meta.get("reviewed")
+        if not isinstance(reviewed, dict):
+            reviewed = self.meta["reviewed"] = {}
+        reviewed[entry.id] = stamp
+        self.record(entry, "reviewed", stamp)
+        return entry
+
+    def reviewed_at(self, entry: Entry) -> str | None:
+        """When the entry was last marked reviewed, if ever."""
+        reviewed = self.meta.get("reviewed")
+        value = reviewed.get(entry.id) if isinstance(reviewed, dict) else None
+        return value if isinstance(value, str) else None
+
+    def record(self, entry: Entry, event: str, at: str) -> None:
+        """Append a history event (never a secret value) to meta["log"] when keep_log."""
+        if event not in LOG_EVENTS:
+            raise ValueError(f"unknown log event {event!r}")
+        if not self.keep_log:
+            return
+        log = self.meta.get("log")
+        if not isinstance(log, list):
+            log = self.meta["log"] = []
+        log.append({"at": at, "entry": entry.id, "name": entry.name, "event": event})
+        del log[:-LOG_CAP]
+
+    def log(self, name: str | None = None) -> list[dict[str, str]]:
+        """History events, oldest first; with a name, those of that entry (or removed ones)."""
+        raw = self.meta.get("log")
+        events = [
+            {k: str(e.get(k, "")) for k in ("at", "entry", "name", "event")}
+            for e in (raw if isinstance(raw, list) else [])
+            if isinstance(e, dict)
+        ]
+        if name is None:
+            return events
+        ids = {e.id for e in self.entries if name_key(e.name) == name_key(name)}
+        # A removed entry is found by any name it had; a live one by its id (across renames).
+        ids |= {e["entry"] for e in events if name_key(e["name"]) == name_key(name)}
+        return [e for e in events if e["entry"] in ids]
 
     def kit_status(self) -> str:
         """'none', 'current' or 'stale': whether the last verified kit holds today's entries."""
@@ -350,6 +413,13 @@ class Vault:
         if _dumps(doc) != data:
             raise CorruptVault("vault payload is not in canonical form")
         return vault
+
+
+def _content(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry's JSON without what renames and code use change (those have own events)."""
+    out = {k: v for k, v in entry.items() if k not in ("name", "updated")}
+    out["codes"] = sorted(c["code"] for c in entry["codes"])
+    return out
 
 
 def _dumps(doc: Any) -> bytes:

@@ -71,6 +71,9 @@ class VaultFile:
         self.path = Path(path)
         self.rng = rng
         self.lock_timeout = lock_timeout
+        # The printed date of a kit that a save by this object made out of date (for a
+        # one-time note); None while no save here turned a current kit stale.
+        self.kit_went_stale: str | None = None
 
     @property
     def bak_path(self) -> Path:
@@ -137,6 +140,8 @@ class VaultFile:
         """Lock, decrypt, yield the contents, and save once if they changed."""
         with self._locked():
             container, master_key, vault, before = self._open(passphrase)
+            vault.keep_log = True
+            was = vault.kit_status()
             yield vault
             if vault.entries_changed_since(before):
                 # Bookkeeping (such as recording a printed kit) does not make a kit stale;
@@ -151,6 +156,17 @@ class VaultFile:
                     master_key,
                     after,
                 )
+                self._note_stale(was, vault)
+
+    def _note_stale(self, was: str, vault: Vault) -> None:
+        """Remember a save that turned a current kit stale (only that transition: once)."""
+        if was == "current" and vault.kit_status() == "stale":
+            self.kit_went_stale = str(vault.meta["kit"].get("printed", "?"))
+
+    def review(self, passphrase: str, name: str) -> Entry:
+        """Mark an entry reviewed and save."""
+        with self.edit(passphrase) as v:
+            return v.review(name)
 
     def add(self, passphrase: str, entry: Entry) -> Entry:
         """Add an entry and save."""
@@ -206,6 +222,7 @@ class VaultFile:
             container = parse(self.read_bytes())
             index, master_key = unlock_slot(container, passphrase)
             vault = Vault.from_bytes(open_payload(container, master_key))
+            was = vault.kit_status()
             opened = container.slots[index]
             assert isinstance(opened, PassphraseSlot)
             kdf = kdf or opened.kdf
@@ -229,6 +246,7 @@ class VaultFile:
                 vault.to_bytes(),
                 new_passphrase,
             )
+            self._note_stale(was, vault)
         return self.info()
 
     def set_recovery_key(self, passphrase: str, key: bytes, replace: bool = False) -> None:
@@ -248,8 +266,10 @@ class VaultFile:
             slots: list[Slot] = [s for s in container.slots if not isinstance(s, RecoverySlot)]
             slots.append(wrap_recovery(master_key, key, container.vault_id, self.rng))
             generation = container.generation + 1
+            was = Vault.from_bytes(plaintext).kit_status()
             plaintext = _stamp(plaintext, generation)
             self._save(container.vault_id, generation, tuple(slots), master_key, plaintext)
+            self._note_stale(was, Vault.from_bytes(plaintext))
 
     def remove_recovery_key(self, passphrase: str) -> None:
         """Remove the recovery-key slot (refused if it is the only way in)."""
@@ -263,8 +283,10 @@ class VaultFile:
             if not slots:
                 raise InvalidData("refusing to remove the last way into the vault")
             generation = container.generation + 1
+            was = Vault.from_bytes(plaintext).kit_status()
             plaintext = _stamp(plaintext, generation)
             self._save(container.vault_id, generation, slots, master_key, plaintext)
+            self._note_stale(was, Vault.from_bytes(plaintext))
 
     def current_bytes(self) -> bytes:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
