@@ -1,0 +1,423 @@
+"""`rvault` commands for paper: the kit, restoring from it, and recovery keys and shares.
+
+Registered on the `rvault` group defined in vault.cli; like every command, each parses its
+options, gets secrets, makes one library call and prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .cli import (
+    INTERACTIVE,
+    STDIN,
+    F,
+    Options,
+    _check_passphrase_strength,
+    cli,
+    common,
+    say,
+)
+from .errors import UsageProblem, VaultError
+from .secrets_in import passphrase_from_file, prompt_passphrase
+
+if TYPE_CHECKING:
+    from .restore import RestoreSession
+
+
+@cli.command()
+@common
+@click.option("--out", "out", required=True, metavar="PATH", help="Where to write the PDF.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--title", default="rvault recovery kit", show_default=True, help="Cover title.")
+@click.option("--no-index", is_flag=True, help="Leave out the page listing entry names.")
+@click.option(
+    "--parity",
+    type=float,
+    default=25.0,
+    show_default=True,
+    metavar="PCT",
+    help="Spare codes as a percentage of the codes needed (at least 2 spares).",
+)
+@click.option(
+    "--text/--no-text",
+    default=None,
+    help="Print the codes as typeable text [default: only up to 8 KB].",
+)
+@click.option("--qr-dir", metavar="DIR", help="Also write every code as PNG and SVG here.")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@click.pass_obj
+def kit(
+    opts: Options,
+    out: str,
+    paper: str,
+    title: str,
+    no_index: bool,
+    parity: float,
+    text: bool | None,
+    qr_dir: str | None,
+    force: bool,
+) -> None:
+    """Print the encrypted vault as a paper recovery kit (PDF), verified before it is kept."""
+    from .errors import AlreadyExists
+    from .kit import KitOptions, make_kit, write_qr_dir
+
+    vf = opts.existing_vault()
+    if qr_dir and not force and any(Path(qr_dir).glob("code-*-of-*.*")):
+        # Checked first: finding the clash after the kit is printed would mix two kits' images.
+        raise AlreadyExists(f"{qr_dir} already holds code images", hint="pass --force")
+    options = KitOptions(paper=paper, title=title, index=not no_index, parity=parity, text=text)
+    say("Building the kit and proving it reads back (rendering at 300 dpi)...")
+    report = make_kit(vf, opts.passphrase(), out, options, force=force)
+    say(
+        f"Wrote {report.path}: {report.pages} pages, {report.n} codes, any {report.k} restore "
+        f"the vault{' (typeable text included)' if report.text else ''}."
+    )
+    say(
+        f"Verified: every code read back and rebuilt the vault byte for byte "
+        f"(kit {report.kit_id.hex()[:8].upper()}, generation {report.generation})."
+    )
+    if qr_dir:
+        written = write_qr_dir(report.codes, qr_dir, force)
+        say(f"Wrote {written} code images (PNG and SVG) to {qr_dir}.")
+    say("Store the printout somewhere safe and dry, away from your passphrase.")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="SOURCES...")
+@click.option("--out", required=True, metavar="PATH", help="Where to write the restored vault.")
+@click.option(
+    "--text",
+    "text_file",
+    metavar="[FILE]",
+    is_flag=False,
+    flag_value=INTERACTIVE,
+    help="Read typed or pasted lines from FILE ('-' = stdin); alone, type them line by line.",
+)
+@click.option("--kit", "kit_id", metavar="ID", help="Restore this kit when pages of several mix.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def restore(
+    sources: tuple[str, ...], out: str, text_file: str | None, kit_id: str | None, force: bool
+) -> None:
+    """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF) or typed text."""
+    from .store import write_private
+
+    if not sources and text_file is None:
+        raise UsageProblem("give the scans or photos to read, or --text FILE")
+    session = _collect(sources, text_file, kit_id)
+    data = session.finish(kit_id)
+    path = write_private(out, data, force)
+    say(f"{session.status(kit_id)}: restored to {path}.")
+    say(f"Open it with: rvault --vault {path} list")
+
+
+def _collect(
+    sources: tuple[str, ...],
+    text_file: str | None,
+    kit_id: str | None = None,
+    stop_early: bool = True,
+) -> RestoreSession:
+    """Frames from typed text and from scans or photos, gathered into one session.
+
+    With stop_early, scanning stops once the kit can be rebuilt (restore, recover);
+    verify-kit reads every page to report every code.
+    """
+    from .restore import RestoreSession
+
+    session = RestoreSession()
+
+    def enough() -> bool:
+        # Never while codes of several kits are mixed: the error must list them all.
+        if not stop_early or (kit_id is None and len(session.kits) != 1):
+            return False
+        try:
+            return session.kit(kit_id).frames.complete()
+        except VaultError:
+            return False
+
+    if text_file == INTERACTIVE and sys.stdin.isatty():
+        _type_lines(session)
+    elif text_file is not None:
+        from .secrets_in import read_text_source
+
+        source = STDIN if text_file == INTERACTIVE else text_file
+        session.add_lines(read_text_source(source, limit=64 * 1024 * 1024).splitlines(), source)
+    if sources:
+        from .scan import scan_paths
+
+        seen = [0, 0]
+
+        def progress(done: int, total: int) -> None:
+            seen[:] = [done, total]
+            _progress(done, total)
+
+        for page in scan_paths(list(sources), progress=progress, stop=enough):
+            for t in page.texts:
+                session.add_text(t, f"{page.source}:{page.page}")
+        done, total = seen
+        if enough() and done < total:
+            if sys.stderr.isatty():
+                click.echo("", err=True)  # end the progress line
+            say(f"Enough codes were read: {total - done} of {total} pages were not needed.")
+    return session
+
+
+@cli.command(name="verify-kit")
+@common
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCES...")
+@click.option("--kit", "kit_id", metavar="ID", help="Check this kit when pages of several mix.")
+@click.pass_obj
+def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> None:
+    """Check scans or photos of a printed kit: every code, the margin, and the current vault."""
+    from .kit import check_kit
+    from .paper import code_sheet
+
+    vf = opts.existing_vault()
+    check = check_kit(
+        vf, _collect(sources, None, kit_id, stop_early=False), opts.passphrase, kit_id
+    )
+    for i in range(check.n):
+        state = "read" if i in check.read else "NOT READ"
+        click.echo(f"code {i + 1:>3} of {check.n} (codes sheet {code_sheet(i)}): {state}")
+    click.echo(check.summary())
+    click.echo(f"kit {check.kit_id.hex()[:8].upper()}: {check.verdict()}")
+    if check.status != "current" or check.slack < 0:
+        # 1: the kit reads but is out of date; 65: it does not restore this vault at all.
+        click.get_current_context().exit(1 if check.status == "stale" else 65)
+
+
+def _type_lines(session: RestoreSession) -> None:
+    """Ask for kit lines one at a time, with feedback, until the vault can be rebuilt."""
+    say("Type the lines from the kit's text pages, one per line, as printed (case, spaces and")
+    say("dashes do not matter). An empty line stops. You only need enough complete codes.")
+    while True:
+        needed = session.lines_needed()
+        if needed == 0:
+            say("Enough codes are complete: rebuilding the vault.")
+            return
+        plural = "line" if needed == 1 else "lines"
+        hint = f" ({needed} {plural} still needed)" if needed is not None else ""
+        line = click.prompt(f"line{hint}", default="", show_default=False, err=True)
+        if not line.strip():
+            return
+        say(f"  {session.add_typed_line(line)}")
+
+
+def _progress(done: int, total: int) -> None:
+    """A one-line progress bar on stderr, only when there are several pages and a terminal."""
+    if total < 2 or not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // total
+    end = "\n" if done == total else ""
+    click.echo(
+        f"\rreading pages [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+        err=True,
+        nl=False,
+    )
+    if end:
+        click.echo("", err=True)
+
+
+@cli.group(name="recovery-key")
+def recovery_key() -> None:
+    """A printed recovery key (or K-of-N share sheets) for a forgotten passphrase."""
+
+
+def _recovery_options(f: F) -> F:
+    for opt in reversed(
+        [
+            click.option("--out", required=True, metavar="PATH", help="The sheet PDF to write."),
+            click.option(
+                "--shares", metavar="K-of-N", help="Split the key into N share sheets, any K."
+            ),
+            click.option(
+                "--share-passphrase-file",
+                metavar="PATH",
+                help="Protect the shares with a SLIP-39 passphrase read from PATH.",
+            ),
+            click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4"),
+            click.option("--force", is_flag=True, help="Replace existing sheet files."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _print_recovery(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+    replace: bool,
+) -> None:
+    """Make a key, write its sheet(s), then add the slot; if that fails, remove the sheets."""
+    from datetime import date
+
+    from .errors import AlreadyExists
+    from .format import parse
+    from .recovery import format_recovery_key, parse_shares_option, split_key
+    from .sheets import SheetFacts, render_recovery_sheet, render_share_sheet
+    from .store import write_private
+
+    vf = opts.existing_vault()
+    passphrase = opts.passphrase()
+    key = os.urandom(32)
+    facts = SheetFacts(vault_id=parse(vf.read_bytes()).vault_id, printed=date.today().isoformat())
+    target = Path(out)
+    if shares:
+        k, n = parse_shares_option(shares)
+        secret = (
+            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
+        )
+        words = split_key(key, k, n, secret)
+        stem = target.with_suffix("")
+        sheets = {
+            Path(f"{stem}-share-{i}-of-{n}.pdf"): render_share_sheet(w, i, k, n, facts, paper)
+            for i, w in enumerate(words, 1)
+        }
+    else:
+        sheets = {target: render_recovery_sheet(format_recovery_key(key), facts, paper)}
+    if not force and (clash := [p for p in sheets if p.exists()]):
+        raise AlreadyExists(f"{clash[0]} already exists", hint="pass --force to replace it")
+    # Sheets go to hidden temp names first and take their real names only once the vault
+    # holds the new key: a failure never leaves a sheet for a key the vault lacks, nor
+    # destroys a sheet (with --force) that still matches the vault.
+    pending: dict[Path, Path] = {}
+    try:
+        for path, pdf in sheets.items():
+            temp = path.with_name(f".{path.name}.{os.getpid()}.pending")
+            pending[path] = write_private(temp, pdf, force=True)
+        vf.set_recovery_key(passphrase, key, replace=replace)
+    except BaseException:
+        for temp in pending.values():
+            temp.unlink(missing_ok=True)
+        raise
+    for path, temp in pending.items():
+        os.replace(temp, path)
+        say(f"Wrote {path}")
+    kind = f"{len(sheets)} share sheets (any {k} restore)" if shares else "a recovery sheet"
+    say(f"The vault now opens with {kind} as well as the passphrase.")
+    say("Keep the sheet(s) apart from the kit and from the passphrase.")
+
+
+@recovery_key.command(name="add")
+@common
+@_recovery_options
+@click.pass_obj
+def recovery_key_add(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+) -> None:
+    """Create a recovery key and print it (or its share sheets)."""
+    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=False)
+
+
+@recovery_key.command(name="rotate")
+@common
+@_recovery_options
+@click.pass_obj
+def recovery_key_rotate(
+    opts: Options,
+    out: str,
+    shares: str | None,
+    share_passphrase_file: str | None,
+    paper: str,
+    force: bool,
+) -> None:
+    """Replace the recovery key: the old sheet or shares stop working."""
+    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=True)
+
+
+@recovery_key.command(name="rm")
+@common
+@click.pass_obj
+def recovery_key_rm(opts: Options) -> None:
+    """Remove the recovery key (the passphrase remains the way in)."""
+    opts.existing_vault().remove_recovery_key(opts.passphrase())
+    say("Removed the recovery key; its sheet or shares no longer open the vault.")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="VAULT_OR_KIT...")
+@click.option(
+    "--text",
+    "text_file",
+    metavar="[FILE]",
+    is_flag=False,
+    flag_value=INTERACTIVE,
+    help="Read the kit's typed lines from FILE ('-' = stdin); alone, type them line by line.",
+)
+@click.option("--out", required=True, metavar="PATH", help="Where to write the recovered vault.")
+@click.option(
+    "--share",
+    "share_sources",
+    multiple=True,
+    metavar="FILE",
+    help="A share: a scan/photo of a share sheet, or a text file of its words.",
+)
+@click.option("--recovery-key-file", metavar="PATH", help="Read the recovery key from PATH.")
+@click.option("--share-passphrase-file", metavar="PATH", help="The shares' SLIP-39 passphrase.")
+@click.option("--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH.")
+@click.option("--kit", "kit_id", metavar="ID", help="Use this kit when pages of several mix.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def recover(
+    sources: tuple[str, ...],
+    text_file: str | None,
+    out: str,
+    share_sources: tuple[str, ...],
+    recovery_key_file: str | None,
+    share_passphrase_file: str | None,
+    new_passphrase_file: str | None,
+    kit_id: str | None,
+    force: bool,
+) -> None:
+    """Open a vault (file or kit) with the recovery key or K shares, and set a new passphrase."""
+    from .recovery import combine_shares, parse_recovery_key, read_share_source
+    from .secrets_in import read_text_source
+    from .store import recover_with_key, write_private
+
+    if not sources and text_file is None:
+        raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
+    data = _vault_bytes(sources, kit_id, text_file)
+    if share_sources:
+        words = [m for src in share_sources for m in read_share_source(src)]
+        secret = (
+            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
+        )
+        key = combine_shares(words, secret)
+    elif recovery_key_file:
+        key = parse_recovery_key(read_text_source(recovery_key_file))
+    else:
+        key = parse_recovery_key(prompt_passphrase("Recovery key"))
+    if new_passphrase_file:
+        new = passphrase_from_file(new_passphrase_file)
+    else:
+        new = prompt_passphrase("New passphrase", confirm=True)
+    _check_passphrase_strength(new)
+    path = write_private(out, recover_with_key(data, key, new), force)
+    say(f"Recovered to {path}; it opens with the new passphrase (and the same recovery key).")
+
+
+def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | None) -> bytes:
+    """The vault file: given directly, or rebuilt from kit scans, photos, PDFs or typed text."""
+    from .format import MAGIC
+
+    if text_file is None and len(sources) == 1 and Path(sources[0]).is_file():
+        with open(sources[0], "rb") as f:
+            if f.read(len(MAGIC)) == MAGIC:
+                from .store import VaultFile
+
+                return VaultFile(sources[0]).read_bytes()
+    return _collect(sources, text_file, kit_id).finish(kit_id)
