@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -274,9 +274,7 @@ def _print_recovery(
     target = Path(out)
     if shares:
         k, n = parse_shares_option(shares)
-        secret = (
-            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
-        )
+        secret = _share_secret(share_passphrase_file)
         words = split_key(key, k, n, secret)
         stem = target.with_suffix("")
         sheets = {
@@ -312,32 +310,18 @@ def _print_recovery(
 @common
 @_recovery_options
 @click.pass_obj
-def recovery_key_add(
-    opts: Options,
-    out: str,
-    shares: str | None,
-    share_passphrase_file: str | None,
-    paper: str,
-    force: bool,
-) -> None:
+def recovery_key_add(opts: Options, /, **options: Any) -> None:
     """Create a recovery key and print it (or its share sheets)."""
-    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=False)
+    _print_recovery(opts, **options, replace=False)
 
 
 @recovery_key.command(name="rotate")
 @common
 @_recovery_options
 @click.pass_obj
-def recovery_key_rotate(
-    opts: Options,
-    out: str,
-    shares: str | None,
-    share_passphrase_file: str | None,
-    paper: str,
-    force: bool,
-) -> None:
+def recovery_key_rotate(opts: Options, /, **options: Any) -> None:
     """Replace the recovery key: the old sheet or shares stop working."""
-    _print_recovery(opts, out, shares, share_passphrase_file, paper, force, replace=True)
+    _print_recovery(opts, **options, replace=True)
 
 
 @recovery_key.command(name="rm")
@@ -393,9 +377,7 @@ def recover(
     data = _vault_bytes(sources, kit_id, text_file)
     if share_sources:
         words = [m for src in share_sources for m in read_share_source(src)]
-        secret = (
-            passphrase_from_file(share_passphrase_file).encode() if share_passphrase_file else b""
-        )
+        secret = _share_secret(share_passphrase_file)
         key = combine_shares(words, secret)
     elif recovery_key_file:
         key = parse_recovery_key(read_text_source(recovery_key_file))
@@ -408,6 +390,11 @@ def recover(
     _check_passphrase_strength(new)
     path = write_private(out, recover_with_key(data, key, new), force)
     say(f"Recovered to {path}; it opens with the new passphrase (and the same recovery key).")
+
+
+def _share_secret(path: str | None) -> bytes:
+    """The SLIP-39 passphrase from a file, or none."""
+    return passphrase_from_file(path).encode() if path else b""
 
 
 def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | None) -> bytes:

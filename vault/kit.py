@@ -12,7 +12,15 @@ from pathlib import Path
 from .crypto import Rng, random_bytes
 from .errors import InvalidData
 from .format import parse
-from .frames import TAG, Frame, FrameSet, encode, frames_from_typed, parse_typed_line
+from .frames import (
+    TAG,
+    Frame,
+    FrameSet,
+    encode,
+    frames_from_typed,
+    parse_frame_text,
+    parse_typed_line,
+)
 from .restore import RestoreSession
 from .store import VaultFile, write_private
 
@@ -160,7 +168,7 @@ def verify_pdf(pdf: bytes, expected: bytes, frames: list[Frame], text: bool) -> 
             expect = min(CODES_PER_PAGE, n - CODES_PER_PAGE * (int(sheet[1]) - 1))
             image = page.render(scale=VERIFY_DPI / 72, grayscale=True).to_pil()
             for t in decode_image(image, expect=expect):
-                found.add(_frame(t))
+                found.add(parse_frame_text(t))
             page.close()
     finally:
         doc.close()
@@ -183,12 +191,6 @@ def verify_pdf(pdf: bytes, expected: bytes, frames: list[Frame], text: bool) -> 
         from_text.add_all(typed)
         if problems or len(from_text.frames) != n or from_text.join() != expected:
             raise KitVerificationFailed("kit verification failed: the printed text does not match")
-
-
-def _frame(text: str) -> Frame:
-    from .frames import parse_frame_text
-
-    return parse_frame_text(text)
 
 
 def _count_pages(pdf: bytes) -> int:
@@ -225,7 +227,7 @@ def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: 
     folder = Path(qr_dir)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for text in codes:
-        frame = _frame(text)
+        frame = parse_frame_text(text)
         stem = f"code-{frame.index + 1:03d}-of-{frame.n:03d}"
         write_private(folder / f"{stem}.png", qr_png(text), force)
         write_private(folder / f"{stem}.svg", qr_svg(text).encode(), force)
