@@ -88,6 +88,9 @@ ENTRY_KEYS = {
     "updated",
 }
 CODE_KEYS = {"code", "used", "used_at"}
+OTP_KEYS = {"algorithm", "digits", "period"}
+OTP_ALGORITHMS = {"SHA1", "SHA256", "SHA512"}
+DOC_VERSIONS = (1, 2)
 KINDS = {"backup-codes", "recovery-key", "totp", "note"}
 ID_RE = re.compile(r"[0-9a-fA-F]{32}")
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -249,11 +252,14 @@ def _opt_str(value: object) -> bool:
     return value is None or isinstance(value, str)
 
 
-def _check_entry(entry: object, index: int) -> str:
+def _check_entry(entry: object, index: int, version: int) -> str:
     """Validate one ENTRY; return its name key (NFC + casefold) for the uniqueness check."""
     where = f"entry {index}"
-    if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS:
-        raise Corrupt(f"{where} does not have exactly the keys {sorted(ENTRY_KEYS)}")
+    keys = ENTRY_KEYS | {"otp"} if version >= 2 else ENTRY_KEYS
+    if not isinstance(entry, dict) or set(entry) != keys:
+        raise Corrupt(f"{where} does not have exactly the keys {sorted(keys)}")
+    if version >= 2:
+        _check_otp(entry["otp"], entry["kind"] == "totp", where)
     if not isinstance(entry["id"], str) or not ID_RE.fullmatch(entry["id"]):
         raise Corrupt(f"{where}: id is not 32 hex digits")
     name = entry["name"]
@@ -291,8 +297,24 @@ def _check_entry(entry: object, index: int) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+def _check_otp(otp: object, totp: bool, where: str) -> None:
+    """Section 5, OTP: an object for totp entries, null for the others."""
+    if not totp:
+        if otp is not None:
+            raise Corrupt(f"{where}: only totp entries have otp settings")
+        return
+    if not isinstance(otp, dict) or set(otp) != OTP_KEYS:
+        raise Corrupt(f"{where}: otp does not have exactly the keys {sorted(OTP_KEYS)}")
+    if otp["algorithm"] not in OTP_ALGORITHMS:
+        raise Corrupt(f"{where}: otp algorithm is not SHA1, SHA256 or SHA512")
+    if type(otp["digits"]) is not int or otp["digits"] not in (6, 8):
+        raise Corrupt(f"{where}: otp digits is not 6 or 8")
+    if type(otp["period"]) is not int or not 1 <= otp["period"] <= 3600:
+        raise Corrupt(f"{where}: otp period is not an integer from 1 to 3600")
+
+
 def _parse_document(plaintext: bytes) -> dict[str, Any]:
-    """Section 5: canonical UTF-8 JSON {"entries":[...],"meta":{},"version":1}."""
+    """Section 5: canonical UTF-8 JSON {"entries":[...],"meta":{},"version":2} (or 1)."""
     try:
         text = plaintext.decode("utf-8")
         doc = json.loads(
@@ -302,15 +324,15 @@ def _parse_document(plaintext: bytes) -> dict[str, Any]:
         raise Corrupt(f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(doc, dict) or set(doc) != DOC_KEYS:
         raise Corrupt(f"payload document does not have exactly the keys {sorted(DOC_KEYS)}")
-    if type(doc["version"]) is not int or doc["version"] != 1:
-        raise Unsupported(f"payload document version is {doc['version']!r}, not 1")
+    if type(doc["version"]) is not int or doc["version"] not in DOC_VERSIONS:
+        raise Unsupported(f"payload document version is {doc['version']!r}, not 1 or 2")
     if not isinstance(doc["meta"], dict):
         raise Corrupt("payload meta is not an object")
     if not isinstance(doc["entries"], list):
         raise Corrupt("payload entries is not an array")
     seen: set[str] = set()
     for index, entry in enumerate(doc["entries"]):
-        key = _check_entry(entry, index)
+        key = _check_entry(entry, index, doc["version"])
         if key in seen:
             raise Corrupt(f"entry {index}: duplicate name (ignoring case)")
         seen.add(key)

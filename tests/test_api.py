@@ -494,7 +494,7 @@ def test_vault_bytes_round_trip() -> None:
     assert back == v
     assert back.to_bytes() == data  # canonical
     doc = json.loads(data)
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["meta"] == {"created_by": "test"}
     assert b" " not in data.replace(b"multi\\nline", b"")  # compact separators
     assert back.get("GitHub").codes[0] == BackupCode(GITHUB_CODES[0], True, "2030-01-01T00:00:00Z")
@@ -546,6 +546,11 @@ MALFORMED_PAYLOADS = {
     "code is a string": _payload_with(_set("codes", ["aaaaa-11111"])),
     "tags not text": _payload_with(_set("tags", [1, 2])),
     "account not text": _payload_with(_set("account", ["alex"])),
+    "otp on backup codes": _payload_with(
+        _set("otp", {"algorithm": "SHA1", "digits": 6, "period": 30})
+    ),
+    "entry without otp": _payload_with(_drop("otp")),
+    "version 1 entry with otp": _payload_with(lambda doc: doc.__setitem__("version", 1)),
 }
 
 
@@ -561,7 +566,7 @@ def test_malformed_payload_is_corrupt_vault(payload: bytes) -> None:
 
 def test_unknown_payload_version_is_refused_as_data() -> None:
     with pytest.raises(InvalidData) as info:
-        Vault.from_bytes(_canonical({"version": 2, "entries": [], "meta": {}}))
+        Vault.from_bytes(_canonical({"version": 3, "entries": [], "meta": {}}))
     assert info.value.exit_code == 65
 
 

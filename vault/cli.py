@@ -17,6 +17,7 @@ from .secrets_in import passphrase_from_file, prompt_passphrase, read_secret
 if TYPE_CHECKING:
     from .crypto import KdfParams
     from .model import Entry, UsedCode
+    from .otp import OtpSettings
     from .store import VaultFile
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,6 +176,32 @@ def kdf_options(f: F) -> F:
     return f
 
 
+def otp_options(f: F) -> F:
+    """--algorithm, --digits and --period, for totp entries."""
+    for opt in reversed(
+        [
+            click.option(
+                "--algorithm",
+                type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
+                help="TOTP hash [default: SHA1, or the link's].",
+            ),
+            click.option(
+                "--digits",
+                type=click.Choice(["6", "8"]),
+                help="TOTP code length [default: 6, or the link's].",
+            ),
+            click.option(
+                "--period",
+                type=click.IntRange(1, 3600),
+                metavar="SECONDS",
+                help="TOTP period [default: 30, or the link's].",
+            ),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
 def choose_kdf(
     target: float, memory: int | None, passes: int | None, lanes: int | None, weak: bool
 ) -> KdfParams:
@@ -238,6 +265,7 @@ def init(
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--from-file", metavar="PATH", help="Read the secret from PATH ('-' = stdin).")
 @click.option("--editor", is_flag=True, help="Type the secret in $EDITOR (temp file in RAM).")
+@otp_options
 @click.pass_obj
 def add(
     opts: Options,
@@ -250,10 +278,19 @@ def add(
     tags: tuple[str, ...],
     from_file: str | None,
     editor: bool,
+    algorithm: str | None,
+    digits: str | None,
+    period: int | None,
 ) -> None:
-    """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt."""
+    """Add an entry; the secret comes from stdin, a file, $EDITOR or a hidden prompt.
+
+    A totp secret may be the bare base32 seed or the service's otpauth:// link.
+    """
+    from .cli_totp import fill_totp, refuse_otp_options, with_options
     from .model import Entry
 
+    settings = with_options(None, algorithm, digits, period)
+    refuse_otp_options(kind, settings)
     vf = opts.existing_vault()
     _stdin_once(from_file, editor, opts)
     entry = Entry(
@@ -266,7 +303,10 @@ def add(
         tags=list(dict.fromkeys(tags)),
     )
     text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
-    _fill_secret(entry, text)
+    if kind == "totp":
+        fill_totp(entry, text, settings)
+    else:
+        _fill_secret(entry, text)
     entry = vf.add(opts.passphrase(), entry)
     say(f"Added {entry.name!r} ({_status(entry) or entry.kind}).")
 
@@ -294,12 +334,20 @@ def _fill_secret(entry: Entry, text: str) -> None:
         say(f"Found a {key.shape or 'recovery key'} ({len(key.value)} characters).")
         for w in key.warnings:
             warn(w)
-    elif entry.kind == "totp":
-        from .codes import parse_totp_secret
-
-        entry.secret = parse_totp_secret(text)
     else:
         entry.secret = text.strip("\n")
+
+
+def _new_secret(entry: Entry, text: str | None) -> tuple[str | None, OtpSettings | None]:
+    """A replacement secret for entry (for totp: the seed, and a link's settings if given)."""
+    if text is None:
+        return None, None
+    if entry.kind != "totp":
+        return text.strip("\n"), None
+    from .otp import parse_input
+
+    found = parse_input(text)
+    return found.secret, found.settings if text.strip().lower().startswith("otpauth") else None
 
 
 def _stdin_once(from_file: str | None, editor: bool, opts: Options) -> None:
@@ -346,10 +394,20 @@ def list_(opts: Options, as_json: bool) -> None:
 @common
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--qr", is_flag=True, help="TOTP: show the otpauth:// QR code for a new app.")
+@click.option("--png", metavar="FILE", help="TOTP: write that QR code to FILE (0600) instead.")
+@click.option("--force", is_flag=True, help="With --png, replace an existing FILE.")
 @click.pass_obj
-def show(opts: Options, name: str, as_json: bool) -> None:
+def show(opts: Options, name: str, as_json: bool, qr: bool, png: str | None, force: bool) -> None:
     """Reveal an entry, secret included."""
+    if as_json and (qr or png):
+        raise UsageProblem("--json cannot be combined with --qr or --png")
     entry = opts.existing_vault().load(opts.passphrase()).get(name)
+    if qr or png:
+        from .cli_totp import show_qr
+
+        show_qr(entry, png, force)
+        return
     if as_json:
         emit_json(entry.to_json())
         return
@@ -359,6 +417,8 @@ def show(opts: Options, name: str, as_json: bool) -> None:
             click.echo(f"  {key}: {getattr(entry, key)}")
     if entry.tags:
         click.echo(f"  tags: {', '.join(entry.tags)}")
+    if entry.otp:
+        click.echo(f"  codes: {entry.otp.describe()}")
     if entry.kind == "backup-codes":
         click.echo(f"  {_status(entry)}:")
         for i, c in enumerate(entry.codes, 1):
@@ -412,6 +472,7 @@ def _print_code(used: UsedCode) -> None:
 @click.option("--mark-unused", type=int, metavar="N", help="Mark code number N unused.")
 @click.option("--from-file", metavar="PATH", help="Read the new secret/codes from PATH.")
 @click.option("--editor", is_flag=True, help="Type the new secret/codes in $EDITOR.")
+@otp_options
 @click.pass_obj
 def edit(
     opts: Options,
@@ -430,8 +491,11 @@ def edit(
     mark_unused: int | None,
     from_file: str | None,
     editor: bool,
+    algorithm: str | None,
+    digits: str | None,
+    period: int | None,
 ) -> None:
-    """Change an entry's name, details, secret or codes."""
+    """Change an entry's name, details, secret, TOTP settings or codes."""
     vf = opts.existing_vault()
     reading = sum([new_secret, new_codes, add_codes])
     fields = {"account": account, "issuer": issuer, "url": url, "notes": notes}
@@ -445,21 +509,29 @@ def edit(
         or any(v is not None for v in fields.values())
         or mark_used is not None
         or mark_unused is not None
+        or algorithm
+        or digits
+        or period
     ):
         raise UsageProblem("nothing to change", hint="see 'rvault edit --help'")
-    secret = codes = None
+    codes = None
+    text = ""
     if reading:
         from .codes import parse_backup_codes
 
         _stdin_once(from_file, editor, opts)
         text = read_secret(from_file, editor, "new value", multiline=True)
-        if new_secret:
-            secret = text.strip("\n")
-        else:
+        if not new_secret:
             codes = parse_backup_codes(text)
             say(f"Found {len(codes)} backup codes.")
+    from .cli_totp import refuse_otp_options, with_options
+
     passphrase = opts.passphrase()
     with vf.edit(passphrase) as v:
+        before = v.get(name)
+        secret, otp = _new_secret(before, text if new_secret else None)
+        otp = with_options(otp or before.otp, algorithm, digits, period) if before.otp else otp
+        refuse_otp_options(before.kind, with_options(otp, algorithm, digits, period))
         entry = v.update(
             name,
             new_name=new_name,
@@ -469,6 +541,7 @@ def edit(
             secret=secret,
             add_codes=codes,
             replace_codes=new_codes,
+            otp=otp,
         )
         for number, used in ((mark_used, True), (mark_unused, False)):
             if number is not None:
@@ -619,8 +692,8 @@ def info(opts: Options, as_json: bool) -> None:
         click.echo(f"key slot {i}:  {s['type']}, {kdf.describe()}{weak}")
 
 
-# The paper commands live in their own module; importing it registers them on `cli`.
-from . import cli_paper  # noqa: E402, F401
+# The paper and TOTP commands live in their own modules; importing registers them on `cli`.
+from . import cli_paper, cli_totp  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -148,27 +148,6 @@ def parse_recovery_key(text: str) -> RecoveryKey:
     return RecoveryKey(lines[0] if len(lines) == 1 else whole, None)
 
 
-def parse_totp_secret(text: str) -> str:
-    """The base32 seed from pasted text: a bare secret (spaces allowed) or an otpauth:// URI."""
-    import base64
-    from urllib.parse import parse_qs, urlsplit
-
-    text = _clean(text).strip()
-    if text.lower().startswith("otpauth://"):
-        values = parse_qs(urlsplit(text).query).get("secret", [])
-        if len(values) != 1:
-            raise InvalidData("the otpauth:// URI has no single secret= parameter")
-        text = values[0]
-    secret = "".join(text.split()).replace("-", "").upper().rstrip("=")
-    if not secret:
-        raise InvalidData("no TOTP secret found in the input")
-    try:
-        base64.b32decode(secret + "=" * (-len(secret) % 8))
-    except ValueError:
-        raise InvalidData("the TOTP secret is not base32 (letters A-Z and digits 2-7)") from None
-    return secret
-
-
 def _clean(text: str) -> str:
     return _INVISIBLE.sub("", text).translate(_DASHES)
 

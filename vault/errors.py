@@ -56,6 +56,10 @@ class Unsupported(InvalidData):
     hint = "upgrade rvault to open this file"
 
 
+class UnsupportedOtp(InvalidData):
+    """A one-time-password kind or setting rvault does not hold (HOTP, Steam, 7 digits, MD5)."""
+
+
 class LimitExceeded(InvalidData):
     """The file asks for more memory, time or size than rvault allows; it may be forged."""
 

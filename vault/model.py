@@ -18,9 +18,13 @@ from .errors import (
     NothingLeft,
     Unsupported,
 )
+from .otp import OtpSettings
 from .policy import KINDS
 
-PAYLOAD_VERSION = 1
+# Version 2 added the `otp` key (TOTP algorithm, digits, period); version 1 files are still
+# read, their TOTP entries getting the settings every app assumes (SHA1, 6 digits, 30 s).
+PAYLOAD_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_NAME_LEN = 100
 # The history lives in meta (readers ignore unknown meta keys), capped so it cannot grow
 # the vault without bound: it rides along in every paper kit, and 200 events compress to a
@@ -28,7 +32,8 @@ MAX_NAME_LEN = 100
 LOG_CAP = 200
 LOG_EVENTS = ("created", "changed", "renamed", "removed", "code-used", "code-unused", "reviewed")
 _TEXT_FIELDS = ("account", "issuer", "url", "notes")
-_ENTRY_KEYS = {"id", "name", "kind", "secret", "codes", "tags", "created", "updated", *_TEXT_FIELDS}
+_ENTRY_KEYS_V1 = {"id", "name", "kind", "secret", "codes", "tags", "created", "updated"}
+_ENTRY_KEYS = {*_ENTRY_KEYS_V1, *_TEXT_FIELDS, "otp"}
 _CODE_KEYS = {"code", "used", "used_at"}
 _ID = re.compile(r"[0-9a-f]{32}")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -86,11 +91,16 @@ class Entry:
     id: str = field(default_factory=lambda: os.urandom(16).hex())
     created: str = field(default_factory=utc_now)
     updated: str = ""
+    otp: OtpSettings | None = None  # TOTP entries only; None there means the usual settings
 
     def __post_init__(self) -> None:
         self.name = check_name(self.name)
         if self.kind not in KINDS:
             raise InvalidData(f"unknown kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if self.kind == "totp" and self.otp is None:
+            self.otp = OtpSettings()
+        elif self.kind != "totp" and self.otp is not None:
+            raise InvalidData(f"only totp entries have TOTP settings, not {self.kind}")
         if not self.updated:
             self.updated = self.created
 
@@ -105,6 +115,7 @@ class Entry:
             "name": self.name,
             "kind": self.kind,
             **{k: getattr(self, k) for k in ("account", "issuer", "url")},
+            "otp": self.otp.to_json() if self.otp else None,
             "tags": list(self.tags),
             "created": self.created,
             "updated": self.updated,
@@ -125,11 +136,15 @@ class Entry:
         return out
 
     @classmethod
-    def from_json(cls, data: Any) -> Entry:
+    def from_json(cls, data: Any, version: int = PAYLOAD_VERSION) -> Entry:
         """Rebuild an entry from its payload form, refusing anything malformed."""
         try:
-            if set(data) != _ENTRY_KEYS or any(set(c) != _CODE_KEYS for c in data["codes"]):
+            keys = _ENTRY_KEYS if version >= 2 else _ENTRY_KEYS_V1 | set(_TEXT_FIELDS)
+            if set(data) != keys or any(set(c) != _CODE_KEYS for c in data["codes"]):
                 raise TypeError("unexpected or missing keys")
+            otp = data.get("otp")
+            if (otp is None) != (data["kind"] != "totp" or version < 2):
+                raise TypeError("totp entries, and only they, have otp settings")
             if check_name(_str(data["name"])) != data["name"]:
                 raise TypeError("the name has surrounding white space")
             codes = [
@@ -154,6 +169,7 @@ class Entry:
                 id=_str(data["id"]),
                 created=_time(data["created"]),
                 updated=_time(data["updated"]),
+                otp=None if otp is None else OtpSettings.from_json(otp),
                 **{k: _opt(data[k]) for k in _TEXT_FIELDS},
             )
         except (KeyError, TypeError, InvalidData) as exc:
@@ -267,9 +283,10 @@ class Vault:
         secret: str | None = None,
         add_codes: list[str] | None = None,
         replace_codes: bool = False,
+        otp: OtpSettings | None = None,
         now: str | None = None,
     ) -> Entry:
-        """Change an entry's metadata, secret or codes; empty text clears a field."""
+        """Change an entry's metadata, secret, TOTP settings or codes; empty text clears a field."""
         entry = self.get(name)
         stamp = now or utc_now()
         before = _content(entry.to_json())
@@ -288,6 +305,10 @@ class Vault:
             if not secret:
                 raise InvalidData("the new secret is empty")
             entry.secret = secret
+        if otp is not None:
+            if entry.kind != "totp":
+                raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not totp")
+            entry.otp = otp
         if add_codes:
             if entry.kind != "backup-codes":
                 raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not backup codes")
@@ -327,7 +348,21 @@ class Vault:
 
     def entries_changed_since(self, payload: bytes) -> bool:
         """Whether the entries differ from those in an earlier payload (meta is ignored)."""
-        return bool(json.loads(payload)["entries"] != [e.to_json() for e in self.entries])
+        # Through from_bytes, so an older payload version compares by content, not by layout.
+        earlier = Vault.from_bytes(payload).entries
+        return [e.to_json() for e in earlier] != [e.to_json() for e in self.entries]
+
+    def latest_time(self) -> str | None:
+        """The newest timestamp the vault records (a clock set earlier than it is wrong)."""
+        times = [t for e in self.entries for t in (e.created, e.updated)]
+        times += [c.used_at for e in self.entries for c in e.codes if c.used_at]
+        raw = self.meta.get("log")
+        times += [
+            str(e.get("at"))
+            for e in (raw if isinstance(raw, list) else [])
+            if isinstance(e, dict) and _TIME.fullmatch(str(e.get("at")))
+        ]
+        return max(times, default=None)
 
     def review(self, name: str, now: str | None = None) -> Entry:
         """Mark an entry reviewed (meta only: the entries and a printed kit stay as they are)."""
@@ -399,12 +434,13 @@ class Vault:
             raise CorruptVault("vault payload is not valid JSON") from None
         if not isinstance(doc, dict) or set(doc) != {"version", "entries", "meta"}:
             raise CorruptVault("vault payload has an unknown layout")
-        if type(doc["version"]) is not int or doc["version"] != PAYLOAD_VERSION:
-            raise Unsupported(f"vault payload version {doc['version']!r} is not supported")
+        version = doc["version"]
+        if type(version) is not int or version not in READABLE_VERSIONS:
+            raise Unsupported(f"vault payload version {version!r} is not supported")
         entries, meta = doc["entries"], doc["meta"]
         if not isinstance(entries, list) or not isinstance(meta, dict):
             raise CorruptVault("vault payload has an unknown layout")
-        vault = cls([Entry.from_json(e) for e in entries], meta)
+        vault = cls([Entry.from_json(e, version) for e in entries], meta)
         if len({name_key(e.name) for e in vault.entries}) != len(vault.entries):
             raise CorruptVault("vault payload has two entries with the same name")
         # Canonical form: anything a reader would silently change (stripped names, dropped

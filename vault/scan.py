@@ -139,7 +139,8 @@ def _open_image(path: str, index: int = 0) -> Image:
     return img
 
 
-def _load_image_page(path: str, index: int) -> Image:
+def load_image(path: str, index: int = 0) -> Image:
+    """One image (or TIFF page) as greyscale, upright, within the pixel cap."""
     from PIL import ImageOps
 
     from .scanpasses import to_gray
@@ -162,7 +163,7 @@ def _scan_task(task: _Task, stop: Callable[[], bool] | None = None) -> PageCodes
     if stop is not None and stop():
         return PageCodes(source, index + 1, ())
     if kind == "image":
-        return _page_codes(_load_image_page(source, index), source, index, stop)
+        return _page_codes(load_image(source, index), source, index, stop)
     doc = _open_pdf(source, source)
     try:
         return _page_codes(_render(doc, index, dpi, source), source, index, stop)

@@ -187,8 +187,9 @@ def decode(
     expect: int | None = None,
     stop: Callable[[], bool] | None = None,
     passes: tuple[tuple[str, Prepare, str], ...] = PASSES,
+    enough: Callable[[Found], bool] | None = None,
 ) -> Found:
-    """Run the passes over img until its codes are all read, it looks empty, or stop()."""
+    """Run the passes over img until its codes are all read, it looks empty, stop() or enough."""
     import zxingcpp
 
     gray = to_gray(img)
@@ -200,6 +201,8 @@ def decode(
     found = Found()
     for number, (_, prepare, binarizer) in enumerate(passes):
         if found.complete(expect) or (stop is not None and stop()):
+            break
+        if enough is not None and enough(found):
             break
         if number >= BLIND_PASSES and not found.detected and expect is None:
             break

@@ -139,7 +139,10 @@ class VaultFile:
     def edit(self, passphrase: str) -> Iterator[Vault]:
         """Lock, decrypt, yield the contents, and save once if they changed."""
         with self._locked():
-            container, master_key, vault, before = self._open(passphrase)
+            container, master_key, vault, _ = self._open(passphrase)
+            # Compared in today's payload form: opening a file written in an older version
+            # is no reason to save it, and an upgrade alone does not make a printed kit stale.
+            before = vault.to_bytes()
             vault.keep_log = True
             was = vault.kit_status()
             yield vault

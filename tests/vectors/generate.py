@@ -33,6 +33,7 @@ from vault.crypto import KdfParams, hkdf, seal
 from vault.format import Container, parse
 from vault.keyslots import PAYLOAD_INFO, PAYLOAD_NONCE, wrap_passphrase
 from vault.model import BackupCode, Entry, Vault
+from vault.otp import OtpSettings
 from vault.store import VaultFile
 
 SEED = b"rvault test vectors v1"
@@ -162,6 +163,16 @@ def four_kinds_entries() -> list[Entry]:
             updated="2024-03-04T05:06:07Z",
         ),
         Entry(
+            name="Example Cloud",
+            kind="totp",
+            secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA",
+            otp=OtpSettings("SHA256", 8, 60),
+            issuer="Example Cloud",
+            id="00000000000000000000000000000005",
+            created="2024-03-05T05:06:07Z",
+            updated="2024-03-05T05:06:07Z",
+        ),
+        Entry(
             name="Caf\u00e9 notes",
             kind="note",
             secret=(
@@ -240,6 +251,19 @@ def build_raw(
     return Container(vault_id, generation, slots, payload_salt, ciphertext).to_bytes()
 
 
+def version_1_payload() -> bytes:
+    """The four kinds as a payload version 1 document (before entries had `otp`)."""
+    v = Vault()
+    for entry in four_kinds_entries():
+        if entry.otp is None or entry.otp.is_default():
+            v.add(entry)
+    doc = json.loads(v.to_bytes())
+    doc["version"] = 1
+    for entry in doc["entries"]:
+        del entry["otp"]
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def one_entry_payload() -> bytes:
     v = Vault()
     v.add(four_kinds_entries()[3])
@@ -305,8 +329,9 @@ def build(work: Path) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
         "four-kinds.rvault",
         four_built,
         PASSPHRASE,
-        "one entry of each kind: backup-codes with 2 of 5 codes used, recovery-key, totp, "
-        "and a note with non-ASCII text; saved twice after creation (generation 2)",
+        "one entry of each kind: backup-codes with 2 of 5 codes used, recovery-key, two totp "
+        "(one SHA256, 8 digits, 60 s) and a note with non-ASCII text; saved twice after "
+        "creation (generation 2)",
     )
 
     uni = make_unicode_passphrase(work)
@@ -363,6 +388,21 @@ def build(work: Path) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
         level1,
         PASSPHRASE,
         "payload compressed at zlib level 1 instead of 9: readers accept any level",
+    )
+
+    old = version_1_payload()
+    v1_data = build_raw("payload-v1", [PASSPHRASE], zlib.compress(old, 9))
+    read_as = Vault.from_bytes(old).to_bytes()
+    _check_readback(v1_data, PASSPHRASE, read_as, work, "payload-v1.rvault")
+    add(
+        "payload-v1.rvault",
+        v1_data,
+        PASSPHRASE,
+        "payload document version 1 (entries without `otp`), as rvault wrote before TOTP "
+        "settings; `read_as` is the version 2 document a current reader holds after reading "
+        "it (its totp entry gets SHA1, 6 digits, 30 s)",
+        **_success(v1_data, old),
+        read_as=json.loads(read_as),
     )
 
     # --- wrong passphrase -------------------------------------------------------------------
@@ -466,10 +506,10 @@ def build(work: Path) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
         build_raw(
             "payload-not-document",
             [PASSPHRASE],
-            zlib.compress(b'{"entries":[],"meta":{},"version":2}', 9),
+            zlib.compress(b'{"entries":[],"meta":{},"version":3}', 9),
         ),
         PASSPHRASE,
-        "authentic payload: JSON, but the document version is 2 (a newer rvault)",
+        "authentic payload: JSON, but the document version is 3 (a newer rvault)",
         outcome="unsupported",
         refused_before_kdf=False,
     )

@@ -1,0 +1,271 @@
+"""`rvault` commands for TOTP: codes in an emergency, authenticator imports, and QR for apps.
+
+Registered on the `rvault` group defined in vault.cli, like vault.cli_paper.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import click
+
+from .cli import STDIN, Options, cli, common, say, warn
+from .errors import InvalidData, UsageProblem
+
+if TYPE_CHECKING:
+    from .model import Entry, Vault
+    from .otp import OtpSettings
+    from .otpimport import Planned, Skipped
+
+
+def with_options(
+    base: OtpSettings | None, algorithm: str | None, digits: str | None, period: int | None
+) -> OtpSettings | None:
+    """base with the options given on the command line applied (None if neither)."""
+    from .otp import OtpSettings
+
+    if base is None and algorithm is None and digits is None and period is None:
+        return None
+    base = base or OtpSettings()
+    return OtpSettings.parse(
+        algorithm or base.algorithm,
+        digits if digits is not None else base.digits,
+        period if period is not None else base.period,
+    )
+
+
+def fill_totp(entry: Entry, text: str, settings: OtpSettings | None) -> None:
+    """Put a pasted seed (bare base32 or otpauth:// link) into a totp entry and report it."""
+    from .otp import parse_input, secret_bytes, secret_is_short
+
+    found = parse_input(text)
+    entry.secret = found.secret
+    entry.otp = settings or found.settings
+    entry.issuer = entry.issuer or found.issuer
+    entry.account = entry.account or found.account
+    bits = len(secret_bytes(found.secret)) * 8
+    say(f"Found a TOTP seed ({bits} bits; {entry.otp.describe()}).")
+    if secret_is_short(found.secret):
+        warn(f"a {bits}-bit seed is shorter than services issue; check it was copied whole")
+
+
+def refuse_otp_options(kind: str, settings: OtpSettings | None) -> None:
+    """--algorithm/--digits/--period make sense only for totp entries."""
+    if settings is not None and kind != "totp":
+        raise UsageProblem("--algorithm, --digits and --period are for totp entries")
+
+
+@cli.command(name="totp")
+@common
+@click.argument("name")
+@click.option("--watch", is_flag=True, help="Keep showing the code as it changes (Ctrl-C stops).")
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help="Make the code for this time (Unix seconds or YYYY-MM-DDTHH:MM:SSZ), not the clock's.",
+)
+@click.pass_obj
+def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
+    """Print the current TOTP code of an entry and how many seconds it stays valid."""
+    from .otp import clock_warnings, kernel_clock_synced, secret_bytes
+
+    if watch and at:
+        raise UsageProblem("--watch follows the clock; it cannot be used with --at")
+    when = _parse_time(at) if at else None
+    vault = opts.existing_vault().load(opts.passphrase())
+    entry = _totp_entry(vault, name)
+    try:
+        secret_bytes(entry.secret)
+    except InvalidData as exc:
+        raise InvalidData(
+            f"the seed stored in {entry.name!r} is unusable: {exc.message}",
+            hint=f"replace it with 'rvault edit {entry.name!r} --secret'",
+        ) from None
+    if when is None:
+        latest = vault.latest_time()
+        for problem in clock_warnings(
+            time.time(), _parse_time(latest) if latest else None, kernel_clock_synced()
+        ):
+            warn(f"{problem}: codes made now may be rejected (the clock must be within ~30 s)")
+    if watch:
+        _watch(entry)
+    else:
+        _print_code(entry, time.time() if when is None else when)
+
+
+def _totp_entry(vault: Vault, name: str) -> Entry:
+    entry = vault.get(name)
+    if entry.kind != "totp":
+        raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not totp")
+    return entry
+
+
+def _parse_time(text: str) -> float:
+    from datetime import datetime, timezone
+
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise UsageProblem(
+            f"cannot read the time {text!r}", hint="give Unix seconds or YYYY-MM-DDTHH:MM:SSZ"
+        ) from None
+    return parsed.replace(tzinfo=timezone.utc).timestamp()
+
+
+def _print_code(entry: Entry, when: float) -> None:
+    from .otp import seconds_left, totp
+
+    assert entry.otp is not None  # totp entries always have settings
+    click.echo(totp(entry.secret, entry.otp, when))
+    left = seconds_left(entry.otp, when)
+    say(f"{entry.name}: valid for {left} more second{'s' * (left != 1)}.")
+
+
+def _watch(entry: Entry) -> None:
+    """Redraw the code each second on a terminal; elsewhere print each new code once."""
+    from .otp import seconds_left, totp
+
+    assert entry.otp is not None
+    tty = sys.stdout.isatty()
+    shown = ""
+    try:
+        while True:
+            now = time.time()
+            code, left = totp(entry.secret, entry.otp, now), seconds_left(entry.otp, now)
+            if tty:
+                click.echo(f"\r{code}  {left:>4} s left ", nl=False)
+            elif code != shown:
+                click.echo(code)
+            shown = code
+            sys.stdout.flush()
+            time.sleep(1 - now % 1 + 0.01)  # just past the next whole second
+    except KeyboardInterrupt:
+        if tty:
+            click.echo("")
+
+
+def show_qr(entry: Entry, png: str | None, force: bool) -> None:
+    """The entry's otpauth:// link as a QR code on the terminal, or as a 0600 PNG file."""
+    from .otp import OtpAccount, to_uri
+
+    if entry.kind != "totp" or entry.otp is None:
+        raise UsageProblem(f"--qr and --png are for totp entries; {entry.name!r} is {entry.kind}")
+    uri = to_uri(OtpAccount(entry.secret, entry.otp, entry.issuer, entry.account), name=entry.name)
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=8)
+    code.add_data(uri)
+    code.make(fit=True)
+    if png:
+        import io
+
+        from .store import write_private
+
+        buffer = io.BytesIO()
+        code.make_image().save(buffer, format="PNG")
+        path = write_private(png, buffer.getvalue(), force=force)
+        say(f"Wrote {path} (0600).")
+        warn(f"{path} holds the seed in plain form: delete it once the app has scanned it")
+        return
+    # ANSI colours draw black on white whatever the terminal's theme; a pipe gets blocks.
+    code.print_ascii(out=sys.stdout, tty=sys.stdout.isatty(), invert=not sys.stdout.isatty())
+    say("Scan this with the new authenticator app, then clear the screen.")
+
+
+@cli.command(name="import")
+@common
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option("--yes", is_flag=True, help="Import without asking for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be imported.")
+@click.option("--tag", "tags", multiple=True, help="Tag every imported entry (repeatable).")
+@click.pass_obj
+def import_(
+    opts: Options, sources: tuple[str, ...], yes: bool, dry_run: bool, tags: tuple[str, ...]
+) -> None:
+    """Import TOTP accounts: otpauth:// links, QR images, Google, Aegis, 2FAS, Bitwarden.
+
+    SOURCE is a file (a text file of links, a JSON export, or a QR image or screenshot; give
+    every image of a multi-part Google Authenticator export) or '-' to paste links on stdin.
+    """
+    from .otpimport import plan_import, read_sources
+
+    for source in sources:
+        if source.lower().startswith("otpauth"):
+            raise UsageProblem(
+                "a link on the command line ends up in shell history; it was not imported",
+                hint="paste it on stdin instead: rvault import -",
+            )
+    if STDIN in sources and opts.passphrase_file == STDIN:
+        raise UsageProblem(
+            "the links and the passphrase cannot both come from stdin",
+            hint="put the passphrase in a file and use --passphrase-file",
+        )
+    vf = opts.existing_vault()
+    batch = read_sources(sources)  # malformed input fails here, before the passphrase
+    if not batch.found and not batch.skipped:
+        raise InvalidData("no TOTP accounts found in the input")
+    for message in batch.warnings:
+        warn(message)
+    with vf.edit(opts.passphrase()) as vault:
+        planned, duplicates = plan_import(vault, batch, tags)
+        _preview(planned, batch.skipped + duplicates)
+        if not planned:
+            if not duplicates:
+                raise InvalidData("nothing to import: rvault cannot hold any of these accounts")
+            say("Nothing new to import.")
+            return
+        if dry_run:
+            say("Dry run: nothing was imported.")
+            return
+        if not yes and not _confirm(f"Import {len(planned)} entr{_ies(len(planned))}?"):
+            raise click.exceptions.Abort()
+        for item in planned:
+            vault.add(item.entry)
+    say(f"Imported {len(planned)} entr{_ies(len(planned))}.")
+    files = [s for s in sources if s != STDIN]
+    if files:
+        say(
+            "The export still holds these seeds unencrypted: delete "
+            f"{', '.join(files)} (and empty the trash) once you have checked the import."
+        )
+
+
+def _ies(count: int) -> str:
+    return "y" if count == 1 else "ies"
+
+
+def _preview(planned: list[Planned], skipped: list[Skipped]) -> None:
+    if planned:
+        say(f"To import ({len(planned)}):")
+        rows = [
+            (p.entry.name, p.entry.account or "", p.entry.otp.describe() if p.entry.otp else "")
+            for p in planned
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(2)]
+        for name, account, settings in rows:
+            say(f"  {name.ljust(widths[0])}  {account.ljust(widths[1])}  {settings}")
+    if skipped:
+        say(f"Skipped ({len(skipped)}):")
+        width = max(len(s.label) for s in skipped)
+        for s in skipped:
+            say(f"  {s.label.ljust(width)}  {s.reason}")
+
+
+def _confirm(question: str) -> bool:
+    """Ask on the terminal (stdin may be the pasted links); refuse when there is none."""
+    try:
+        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115
+    except OSError:
+        raise UsageProblem(
+            "no terminal to confirm the import on", hint="pass --yes, or --dry-run to look first"
+        ) from None
+    with tty:
+        tty.write(f"{question} [y/N] ")
+        tty.flush()
+        return tty.readline().strip().lower() in ("y", "yes")

@@ -1,0 +1,264 @@
+"""TOTP: settings, codes (RFC 6238), otpauth:// links, and whether the clock can be trusted.
+
+Pure computation except kernel_clock_synced (one read-only system call). The otpauth:// format
+is Google's "Key Uri Format" (github.com/google/google-authenticator/wiki/Key-Uri-Format), the
+one every authenticator app reads: otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER
+with optional algorithm, digits and period.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from .errors import InvalidData, UnsupportedOtp
+
+ALGORITHMS = ("SHA1", "SHA256", "SHA512")
+DIGITS = (6, 8)
+MAX_PERIOD = 3600
+# 80 bits is what Google's own library issues and the shortest seed services use; anything
+# shorter is more likely a seed cut short while copying than a real one.
+SHORT_SECRET_BITS = 80
+# A clock before this date cannot be right: this version of rvault did not exist yet.
+EARLIEST_PLAUSIBLE = 1767225600  # 2026-01-01T00:00:00Z
+_BASE32 = re.compile(r"[A-Z2-7]+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+@dataclass(frozen=True)
+class OtpSettings:
+    """How codes are made from a seed: hash algorithm, number of digits, period in seconds."""
+
+    algorithm: str = "SHA1"
+    digits: int = 6
+    period: int = 30
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise UnsupportedOtp(
+                f"TOTP algorithm {self.algorithm!r} is not supported; use SHA1, SHA256 or SHA512"
+            )
+        if type(self.digits) is not int or self.digits not in DIGITS:
+            raise UnsupportedOtp(f"TOTP codes of {self.digits!r} digits are not supported")
+        if type(self.period) is not int or not 1 <= self.period <= MAX_PERIOD:
+            raise UnsupportedOtp(
+                f"a TOTP period of {self.period!r} seconds is not supported (1 to {MAX_PERIOD})"
+            )
+
+    @classmethod
+    def parse(
+        cls, algorithm: str | None = None, digits: Any = None, period: Any = None
+    ) -> OtpSettings:
+        """Settings from loosely typed text (URIs, exports, options); None means the default."""
+        default = cls()
+        return cls(
+            algorithm=(algorithm or default.algorithm).strip().upper().replace("-", ""),
+            digits=_whole(digits, "digits") if digits is not None else default.digits,
+            period=_whole(period, "period") if period is not None else default.period,
+        )
+
+    def is_default(self) -> bool:
+        """Whether these are the settings every app assumes when none are given."""
+        return self == OtpSettings()
+
+    def describe(self) -> str:
+        """Human form, for example 'SHA1, 6 digits, 30 s'."""
+        return f"{self.algorithm}, {self.digits} digits, {self.period} s"
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (the payload form)."""
+        return {"algorithm": self.algorithm, "digits": self.digits, "period": self.period}
+
+    @classmethod
+    def from_json(cls, data: Any) -> OtpSettings:
+        """Rebuild from the payload form, exactly (TypeError or InvalidData otherwise)."""
+        if not isinstance(data, dict) or set(data) != {"algorithm", "digits", "period"}:
+            raise TypeError("otp is not an object with algorithm, digits and period")
+        return cls(data["algorithm"], data["digits"], data["period"])
+
+
+def _whole(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidData(f"TOTP {what} must be a whole number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise InvalidData(f"TOTP {what} must be a whole number, not {value!r}")
+
+
+@dataclass(frozen=True)
+class OtpAccount:
+    """One TOTP account as an authenticator app holds it (what imports and links produce)."""
+
+    secret: str  # normalised base32: upper case, no padding, no spaces
+    settings: OtpSettings = OtpSettings()
+    issuer: str | None = None
+    account: str | None = None
+    notes: str | None = None
+
+    def label(self) -> str:
+        """'Issuer (account)', or whichever of the two exists."""
+        if self.issuer and self.account:
+            return f"{self.issuer} ({self.account})"
+        return self.issuer or self.account or "(no name)"
+
+
+def normalize_secret(text: str) -> str:
+    """A base32 seed as typed or pasted (spaces, dashes, lower case, padding) -> canonical form."""
+    secret = "".join(_INVISIBLE.sub("", text).split()).replace("-", "").upper().rstrip("=")
+    if not secret:
+        raise InvalidData("the TOTP secret is empty")
+    if not _BASE32.fullmatch(secret):
+        raise InvalidData("the TOTP secret is not base32 (letters A-Z and digits 2-7)")
+    # Lengths 1, 3 and 6 (mod 8) are not whole bytes: a character was lost or added.
+    if len(secret) % 8 in (1, 3, 6):
+        raise InvalidData(
+            f"the TOTP secret has {len(secret)} characters, which is not a whole number of "
+            "bytes; a character is missing or extra"
+        )
+    return secret
+
+
+def secret_bytes(secret: str) -> bytes:
+    """The seed's bytes from its base32 form."""
+    secret = normalize_secret(secret)
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def secret_is_short(secret: str) -> bool:
+    """Whether a seed is shorter than any service issues (probably cut short when copied)."""
+    return len(secret_bytes(secret)) * 8 < SHORT_SECRET_BITS
+
+
+def hotp(key: bytes, counter: int, algorithm: str = "SHA1", digits: int = 6) -> str:
+    """RFC 4226 HOTP value for one counter (dynamic truncation of an HMAC)."""
+    mac = hmac.new(key, struct.pack(">Q", counter), getattr(hashlib, algorithm.lower())).digest()
+    offset = mac[-1] & 0x0F
+    value = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
+
+
+def totp(secret: str, settings: OtpSettings, unix_time: float) -> str:
+    """RFC 6238 code for a base32 seed at a Unix time."""
+    counter = int(unix_time // settings.period)
+    if counter < 0:
+        raise InvalidData("cannot make a TOTP code for a time before 1970")
+    return hotp(secret_bytes(secret), counter, settings.algorithm, settings.digits)
+
+
+def seconds_left(settings: OtpSettings, unix_time: float) -> int:
+    """Whole seconds until the code for unix_time changes (1 to period)."""
+    return settings.period - int(unix_time % settings.period)
+
+
+def parse_uri(uri: str) -> OtpAccount:
+    """An otpauth://totp/ link -> the account; InvalidData saying what is wrong otherwise."""
+    text = _INVISIBLE.sub("", uri).strip()
+    match = re.fullmatch(r"otpauth://([^/?#]*)/?([^?#]*)(?:\?([^#]*))?(?:#.*)?", text, re.I)
+    if not match:
+        raise InvalidData("not an otpauth:// link (expected otpauth://totp/LABEL?secret=...)")
+    kind, raw_label, query = match.group(1).lower(), match.group(2), match.group(3) or ""
+    if kind == "hotp":
+        raise UnsupportedOtp("counter-based (HOTP) codes are not supported, only time-based TOTP")
+    if kind != "totp":
+        raise UnsupportedOtp(f"otpauth type {kind!r} is not supported, only totp")
+    params: dict[str, str] = {}
+    for part in filter(None, query.split("&")):
+        key, sep, value = part.partition("=")
+        key = unquote(key).strip().lower()
+        if not sep:
+            raise InvalidData(f"the otpauth:// link has a parameter without a value: {key!r}")
+        if key in params:
+            raise InvalidData(f"the otpauth:// link gives {key}= twice")
+        params[key] = unquote(value)
+    if "secret" not in params:
+        raise InvalidData("the otpauth:// link has no secret= parameter")
+    settings = OtpSettings.parse(
+        params.get("algorithm"), params.get("digits"), params.get("period")
+    )
+    label = unquote(raw_label).strip()
+    issuer = params.get("issuer", "").strip() or None
+    account: str | None = label
+    # The label is "Issuer:account" (the colon may be encoded); an issuer parameter names the
+    # prefix exactly, which keeps an issuer that itself holds a colon whole.
+    if issuer and label.startswith(issuer + ":"):
+        account = label[len(issuer) + 1 :]
+    elif ":" in label:
+        prefix, account = label.split(":", 1)
+        issuer = issuer or prefix.strip() or None
+    account = (account or "").strip() or None
+    return OtpAccount(normalize_secret(params["secret"]), settings, issuer, account)
+
+
+def to_uri(account: OtpAccount, name: str = "") -> str:
+    """The otpauth:// link an authenticator app scans; `name` labels it if nothing else does."""
+    issuer, who = account.issuer, account.account or (None if account.issuer else name)
+    label = ":".join(quote(part, safe="@") for part in (issuer, who) if part)
+    query = [f"secret={account.secret}"]
+    if issuer:
+        query.append(f"issuer={quote(issuer, safe='@')}")
+    settings = account.settings
+    if settings.algorithm != "SHA1":
+        query.append(f"algorithm={settings.algorithm}")
+    if settings.digits != 6:
+        query.append(f"digits={settings.digits}")
+    if settings.period != 30:
+        query.append(f"period={settings.period}")
+    return f"otpauth://totp/{label}?{'&'.join(query)}"
+
+
+def clock_warnings(now: float, not_before: float | None, synced: bool | None) -> list[str]:
+    """Why the clock may be wrong: before release, before the vault's last change, unsynced."""
+    from datetime import datetime, timezone
+
+    def day(t: float) -> str:
+        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    found = []
+    if now < EARLIEST_PLAUSIBLE:
+        found.append(f"the system clock says {day(now)}, which cannot be right")
+    elif not_before is not None and now + 60 < not_before:
+        found.append(
+            f"the system clock says {day(now)}, earlier than this vault's last change "
+            f"({day(not_before)}); the clock is behind"
+        )
+    if synced is False:
+        found.append("the system clock is not synchronised with a time server")
+    return found
+
+
+def kernel_clock_synced() -> bool | None:
+    """Whether the kernel says the clock is synchronised (Linux adjtimex); None if unknown."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # struct timex is 208 bytes on 64-bit Linux; modes = 0 (the zeroed first field)
+        # makes the call read-only, which needs no privilege.
+        buffer = ctypes.create_string_buffer(512)
+        state = int(libc.adjtimex(buffer))
+    except (OSError, AttributeError):
+        return None
+    time_error = 5  # TIME_ERROR: the kernel's clock is not synchronised
+    if state < 0:
+        return None
+    return state != time_error
+
+
+def parse_input(text: str) -> OtpAccount:
+    """A pasted seed: an otpauth:// link, or the bare base32 secret (spaces allowed)."""
+    text = _INVISIBLE.sub("", text).strip()
+    if text.lower().startswith("otpauth"):
+        return parse_uri(text)
+    return OtpAccount(normalize_secret(text))

@@ -1,0 +1,593 @@
+"""Authenticator exports -> TOTP accounts, and the plan for adding them to a vault.
+
+Reads otpauth:// links (one per line), Google Authenticator "Transfer accounts" links
+(otpauth-migration://offline?data=..., a protobuf message, possibly split over several QR
+codes), plaintext Aegis, 2FAS and Bitwarden JSON exports, and QR images or screenshots of
+any of those links. Sources are read into memory only: nothing here writes a file. Input that
+is malformed raises InvalidData naming the source and the reason; well-formed accounts rvault
+cannot hold (HOTP, Steam, 7 digits) are skipped with a reason instead, so the rest import.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from .errors import InvalidData, MissingInput, UnsupportedOtp
+from .model import MAX_NAME_LEN, Entry, Vault, name_key
+from .otp import OtpAccount, OtpSettings, normalize_secret, parse_uri
+
+# A JSON export of a few hundred accounts is tens of KB; a screenshot a few MB.
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
+MAX_FIELD_CHARS = 200
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"P5", b"P6")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Google's MigrationPayload enums (the message is described in docs/IMPORT.md).
+_MIGRATION_ALGORITHMS = {0: "SHA1", 1: "SHA1", 2: "SHA256", 3: "SHA512", 4: "MD5"}
+_MIGRATION_DIGITS = {0: 6, 1: 6, 2: 8}
+_MIGRATION_TOTP = 2
+
+
+@dataclass(frozen=True)
+class Found:
+    """An account read from a source."""
+
+    account: OtpAccount
+    source: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something that will not be imported, and why."""
+
+    label: str
+    reason: str
+    source: str
+
+
+@dataclass
+class Batch:
+    """Everything read from the sources: accounts, what was skipped, and warnings."""
+
+    found: list[Found] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Google transfer parts seen: batch id -> (parts in the batch, part indexes seen).
+    parts: dict[int, tuple[int, set[int]]] = field(default_factory=dict)
+
+    def add(self, account: OtpAccount, source: str) -> None:
+        """Keep an account unless the same seed was already read from the input."""
+        for earlier in self.found:
+            if earlier.account.secret == account.secret:
+                if earlier.account != account:
+                    self.skipped.append(
+                        Skipped(account.label(), f"same seed as {earlier.account.label()}", source)
+                    )
+                return
+        self.found.append(Found(account, source))
+
+
+def read_sources(sources: Sequence[str]) -> Batch:
+    """Read every source ('-' is stdin) and report missing parts of Google transfers."""
+    batch = Batch()
+    for source in sources:
+        data = _read_bytes(source)
+        if data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP":
+            _from_image(source, batch)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InvalidData(
+                    f"{source} is neither text nor an image rvault reads (PNG, JPEG, ...)"
+                ) from None
+            _from_text(text, source, batch)
+    for batch_id, (size, seen) in sorted(batch.parts.items()):
+        missing = [str(i + 1) for i in range(size) if i not in seen]
+        if missing:
+            batch.warnings.append(
+                f"Google Authenticator export {batch_id}: part {', '.join(missing)} of {size} "
+                "was not given; the accounts on it are not included"
+            )
+    return batch
+
+
+def _read_bytes(source: str) -> bytes:
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+        limit = MAX_TEXT_BYTES
+    else:
+        try:
+            with open(source, "rb") as f:
+                data = f.read(MAX_IMAGE_BYTES + 1)
+        except FileNotFoundError:
+            raise MissingInput(f"no such file: {source}") from None
+        except OSError as exc:
+            raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
+        limit = MAX_IMAGE_BYTES if data.startswith(_IMAGE_MAGIC) else MAX_TEXT_BYTES
+    if len(data) > limit:
+        raise InvalidData(f"{source} is larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def _from_text(text: str, source: str, batch: Batch) -> None:
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            doc = json.loads(stripped)
+        except ValueError as exc:
+            raise InvalidData(f"{source} is not valid JSON ({exc})") from None
+        _from_json(doc, source, batch)
+        return
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
+    links = [(n, line) for n, line in lines if line and not line.startswith("#")]
+    if not links:
+        raise InvalidData(f"{source} is empty")
+    for n, line in links:
+        _from_link(line, f"{source} line {n}", source, batch)
+
+
+def _from_link(link: str, where: str, source: str, batch: Batch) -> None:
+    lowered = link.lower()
+    try:
+        if lowered.startswith("otpauth-migration:"):
+            _from_migration(link, source, batch)
+        elif lowered.startswith("otpauth:"):
+            _keep(lambda: parse_uri(link), _uri_label(link), source, batch)
+        else:
+            raise InvalidData("not an otpauth:// or otpauth-migration:// link")
+    except InvalidData as exc:
+        raise InvalidData(f"{where}: {exc.message}") from None
+
+
+def _keep(make: Any, label: str, source: str, batch: Batch) -> None:
+    """Add the account make() returns, or record it as skipped if rvault cannot hold it."""
+    try:
+        account = make()
+    except UnsupportedOtp as exc:
+        batch.skipped.append(Skipped(_clean(label) or "(no name)", exc.message, source))
+        return
+    batch.add(_tidy(account), source)
+
+
+def _uri_label(link: str) -> str:
+    """'Issuer (account)' from a link's label, for naming a link that is skipped."""
+    label = unquote(link.split("?", 1)[0].rsplit("/", 1)[-1])
+    issuer, _, account = label.rpartition(":")
+    return _join(issuer.strip(), account.strip())
+
+
+def _tidy(account: OtpAccount) -> OtpAccount:
+    """The account with control characters removed from its names (they reach terminals)."""
+    return OtpAccount(
+        account.secret,
+        account.settings,
+        _clean(account.issuer) or None,
+        _clean(account.account) or None,
+        account.notes.strip() if account.notes and account.notes.strip() else None,
+    )
+
+
+def _clean(text: str | None) -> str:
+    return " ".join(_CONTROL.sub("", text or "").split())[:MAX_FIELD_CHARS]
+
+
+# --- Google Authenticator transfer links ---------------------------------------------------
+
+
+def _from_migration(link: str, source: str, batch: Batch) -> None:
+    match = re.fullmatch(r"otpauth-migration://offline\?(.*)", link.strip(), re.I | re.S)
+    if not match:
+        raise InvalidData("not an otpauth-migration://offline link")
+    pairs = (part.partition("=") for part in match.group(1).split("&"))
+    values = [value for key, _, value in pairs if key == "data"]
+    if len(values) != 1:
+        raise InvalidData("the transfer link has no single data= parameter")
+    # '+' is part of base64: a link that was URL-decoded once already must keep it.
+    raw = unquote(values[0]).replace(" ", "+")
+    try:
+        payload = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidData("the transfer link's data is not base64") from None
+    try:
+        message = _message(payload)
+    except ValueError as exc:
+        raise InvalidData(f"the transfer link's data is damaged ({exc})") from None
+    size, index = _int(message, 3, 1), _int(message, 4, 0)
+    batch_id = _signed32(_int(message, 5, 0))
+    if not (1 <= size <= 1000 and 0 <= index < size):
+        raise InvalidData(f"the transfer link says it is part {index + 1} of {size}")
+    total, seen = batch.parts.setdefault(batch_id, (size, set()))
+    if total != size:
+        raise InvalidData(f"the transfer link's part count ({size}) differs from its batch's")
+    seen.add(index)
+    params = [v for k, v in message if k == 1]
+    if not params:
+        raise InvalidData("the transfer link holds no accounts")
+    for raw_params in params:
+        if not isinstance(raw_params, bytes):
+            raise InvalidData("the transfer link's data is damaged (an account is not a message)")
+        try:
+            fields = _message(raw_params)
+        except ValueError as exc:
+            raise InvalidData(f"the transfer link's data is damaged ({exc})") from None
+        name, issuer = _text(fields, 2), _text(fields, 3)
+        _keep(lambda f=fields: _migration_account(f), _join(issuer, name), source, batch)
+
+
+def _migration_account(fields: list[tuple[int, int | bytes]]) -> OtpAccount:
+    secret = _bytes(fields, 1)
+    if not secret:
+        raise InvalidData("an account in the transfer link has no secret")
+    kind = _int(fields, 6, 0)
+    if kind != _MIGRATION_TOTP:
+        raise UnsupportedOtp(
+            "counter-based (HOTP) codes are not supported, only time-based TOTP"
+            if kind == 1
+            else f"the account's type ({kind}) is not TOTP"
+        )
+    algorithm = _MIGRATION_ALGORITHMS.get(_int(fields, 4, 0), "unknown")
+    digits = _MIGRATION_DIGITS.get(_int(fields, 5, 0), 0)
+    name, issuer = _text(fields, 2), _text(fields, 3)
+    # Google puts "Issuer:account" in name for many accounts; the issuer is also its own field.
+    if issuer and name.startswith(issuer + ":"):
+        name = name[len(issuer) + 1 :]
+    elif not issuer and ":" in name:
+        issuer, name = name.split(":", 1)
+    b32 = base64.b32encode(secret).decode().rstrip("=")
+    # The transfer format has no period: Google Authenticator only makes 30-second codes.
+    return OtpAccount(
+        b32, OtpSettings(algorithm, digits, 30), issuer.strip() or None, name.strip() or None
+    )
+
+
+def _join(issuer: str, name: str) -> str:
+    return f"{issuer} ({name})" if issuer and name else issuer or name
+
+
+def _message(data: bytes) -> list[tuple[int, int | bytes]]:
+    """A protobuf message's fields as (number, value): varints as int, the rest as bytes."""
+    fields: list[tuple[int, int | bytes]] = []
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise ValueError("field number 0")
+        if wire == 0:
+            value, pos = _varint(data, pos)
+            fields.append((number, value))
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            if pos + length > len(data):
+                raise ValueError("a field runs past the end")
+            fields.append((number, data[pos : pos + length]))
+            pos += length
+        elif wire in (1, 5):  # fixed 64/32-bit fields: not in this message, skipped
+            pos += 8 if wire == 1 else 4
+            if pos > len(data):
+                raise ValueError("a field runs past the end")
+        else:
+            raise ValueError(f"unknown wire type {wire}")
+    return fields
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = 0
+    for shift in range(0, 70, 7):
+        if pos >= len(data):
+            raise ValueError("truncated")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+    raise ValueError("a number is longer than 10 bytes")
+
+
+def _last(fields: list[tuple[int, int | bytes]], number: int) -> int | bytes | None:
+    values = [v for k, v in fields if k == number]
+    return values[-1] if values else None  # protobuf: the last value of a field wins
+
+
+def _int(fields: list[tuple[int, int | bytes]], number: int, default: int) -> int:
+    value = _last(fields, number)
+    if value is None:
+        return default
+    if not isinstance(value, int):
+        raise InvalidData(f"the transfer link's data is damaged (field {number} is not a number)")
+    return value
+
+
+def _bytes(fields: list[tuple[int, int | bytes]], number: int) -> bytes:
+    value = _last(fields, number)
+    if value is None:
+        return b""
+    if not isinstance(value, bytes):
+        raise InvalidData(f"the transfer link's data is damaged (field {number} is not bytes)")
+    return value
+
+
+def _text(fields: list[tuple[int, int | bytes]], number: int) -> str:
+    try:
+        return _bytes(fields, number).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidData("the transfer link's data is damaged (a name is not UTF-8)") from None
+
+
+def _signed32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+# --- JSON exports --------------------------------------------------------------------------
+
+
+def _from_json(doc: Any, source: str, batch: Batch) -> None:
+    if isinstance(doc, dict) and "db" in doc and "header" in doc:
+        _from_aegis(doc, source, batch)
+    elif isinstance(doc, dict) and ("services" in doc or "servicesEncrypted" in doc):
+        _from_2fas(doc, source, batch)
+    elif isinstance(doc, dict) and "items" in doc:
+        _from_bitwarden(doc, source, batch)
+    else:
+        raise InvalidData(f"{source} is JSON, but not an Aegis, 2FAS or Bitwarden export")
+
+
+def _from_aegis(doc: dict[str, Any], source: str, batch: Batch) -> None:
+    header, db = doc["header"], doc["db"]
+    if isinstance(db, str) or (isinstance(header, dict) and header.get("slots")):
+        raise InvalidData(
+            f"{source} is an encrypted Aegis export",
+            hint="export again from Aegis with encryption turned off, import, then delete it",
+        )
+    for n, entry in enumerate(_list(_get(db, "entries", source), "db.entries", source), 1):
+        where = f"{source} entry {n}"
+        label = _join(_opt_text(entry, "issuer", where), _opt_text(entry, "name", where))
+        info = _get(entry, "info", where)
+        kind = _opt_text(entry, "type", where).lower()
+
+        def make(entry: Any = entry, info: Any = info, kind: str = kind, where: str = where) -> Any:
+            if kind != "totp":
+                raise UnsupportedOtp(f"Aegis {kind or 'untyped'} entries are not supported")
+            return OtpAccount(
+                _secret(info, "secret", where),
+                _settings(info, "algo", "digits", "period", where),
+                _opt_text(entry, "issuer", where) or None,
+                _opt_text(entry, "name", where) or None,
+                _opt_text(entry, "note", where) or None,
+            )
+
+        _keep(make, label, source, batch)
+
+
+def _from_2fas(doc: dict[str, Any], source: str, batch: Batch) -> None:
+    services = doc.get("services") or []
+    if not services and doc.get("servicesEncrypted"):
+        raise InvalidData(
+            f"{source} is a password-protected 2FAS backup",
+            hint="export again from 2FAS without a password, import, then delete it",
+        )
+    for n, service in enumerate(_list(services, "services", source), 1):
+        where = f"{source} service {n}"
+        otp = service.get("otp") if isinstance(service, dict) else None
+        otp = otp if isinstance(otp, dict) else {}
+        issuer = _opt_text(otp, "issuer", where) or _opt_text(service, "name", where)
+        account = _opt_text(otp, "account", where)
+        kind = (_opt_text(otp, "tokenType", where) or "TOTP").upper()
+
+        def make(
+            service: Any = service,
+            otp: Any = otp,
+            kind: str = kind,
+            where: str = where,
+            issuer: str = issuer,
+            account: str = account,
+        ) -> Any:
+            if kind != "TOTP":
+                raise UnsupportedOtp(f"2FAS {kind} tokens are not supported")
+            return OtpAccount(
+                _secret(service, "secret", where),
+                _settings(otp, "algorithm", "digits", "period", where),
+                issuer or None,
+                account or None,
+            )
+
+        _keep(make, _join(issuer, account), source, batch)
+
+
+def _from_bitwarden(doc: dict[str, Any], source: str, batch: Batch) -> None:
+    if doc.get("encrypted") is True:
+        raise InvalidData(
+            f"{source} is an encrypted Bitwarden export",
+            hint="export as 'JSON' (not 'JSON (Encrypted)'), import, then delete it",
+        )
+    without = 0
+    for n, item in enumerate(_list(doc["items"], "items", source), 1):
+        where = f"{source} item {n}"
+        login = item.get("login") if isinstance(item, dict) else None
+        totp = _opt_text(login, "totp", where) if isinstance(login, dict) else ""
+        if not totp:
+            without += 1
+            continue
+        name = _opt_text(item, "name", where)
+        user = _opt_text(login, "username", where)
+
+        def make(totp: str = totp, name: str = name, user: str = user, where: str = where) -> Any:
+            if totp.lower().startswith("steam://"):
+                raise UnsupportedOtp("Steam Guard codes are not supported")
+            try:
+                if totp.lower().startswith("otpauth"):
+                    found = parse_uri(totp)
+                    return OtpAccount(
+                        found.secret,
+                        found.settings,
+                        found.issuer or name or None,
+                        found.account or user or None,
+                    )
+                return OtpAccount(normalize_secret(totp), OtpSettings(), name or None, user or None)
+            except UnsupportedOtp:
+                raise
+            except InvalidData as exc:
+                raise InvalidData(f"{where}: {exc.message}") from None
+
+        _keep(make, _join(name, user), source, batch)
+    if without:
+        batch.warnings.append(
+            f"{source}: {without} item(s) without a TOTP seed were left alone "
+            "(rvault imports TOTP seeds only, never passwords)"
+        )
+
+
+def _get(obj: Any, key: str, where: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise InvalidData(f"{where}: {key} is missing")
+    return obj[key]
+
+
+def _list(value: Any, key: str, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidData(f"{where}: {key} is not a list")
+    return value
+
+
+def _opt_text(obj: Any, key: str, where: str) -> str:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidData(f"{where}: {key} is not text")
+    return value
+
+
+def _secret(obj: Any, key: str, where: str) -> str:
+    value = _opt_text(obj, key, where)
+    try:
+        return normalize_secret(value)
+    except InvalidData as exc:
+        raise InvalidData(f"{where}: {exc.message}") from None
+
+
+def _settings(obj: Any, algorithm: str, digits: str, period: str, where: str) -> OtpSettings:
+    values = [obj.get(k) if isinstance(obj, dict) else None for k in (algorithm, digits, period)]
+    if values[0] is not None and not isinstance(values[0], str):
+        raise InvalidData(f"{where}: {algorithm} is not text")
+    try:
+        return OtpSettings.parse(*values)
+    except UnsupportedOtp:
+        raise
+    except InvalidData as exc:
+        raise InvalidData(f"{where}: {exc.message}") from None
+
+
+# --- QR images -----------------------------------------------------------------------------
+
+
+def _from_image(path: str, batch: Batch) -> None:
+    from .scan import load_image
+    from .scanpasses import Found as Seen
+    from .scanpasses import decode
+
+    def has_link(seen: Seen) -> bool:
+        return any(t.lower().startswith("otpauth") for t in seen.others)
+
+    seen = decode(load_image(path), enough=has_link)
+    links = sorted(t for t in seen.others if t.lower().startswith("otpauth"))
+    if not links:
+        if seen.others:
+            raise InvalidData(f"{path}: the QR code in it is not an otpauth:// link")
+        if seen.texts:
+            raise InvalidData(
+                f"{path} holds rvault kit codes, not an authenticator export",
+                hint="use 'rvault restore' for a kit",
+            )
+        raise InvalidData(
+            f"{path}: no readable QR code found",
+            hint="crop the image to the code, or take a sharper, straighter photo",
+        )
+    for link in links:
+        _from_link(link, f"{path} (QR code)", path, batch)
+
+
+# --- adding to a vault ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A new entry to add, and where its account came from."""
+
+    entry: Entry
+    source: str
+
+
+def plan_import(
+    vault: Vault, batch: Batch, tags: Sequence[str] = ()
+) -> tuple[list[Planned], list[Skipped]]:
+    """New entries for the accounts not already in the vault, with unique names."""
+    held: dict[str, str] = {}
+    for e in vault.entries:
+        if e.kind == "totp":
+            try:
+                held[normalize_secret(e.secret)] = e.name
+            except InvalidData:
+                continue
+    taken = {name_key(e.name) for e in vault.entries}
+    planned, skipped = [], []
+    for found in batch.found:
+        account = found.account
+        if account.secret in held:
+            skipped.append(
+                Skipped(
+                    account.label(),
+                    f"already in the vault as {held[account.secret]!r}",
+                    found.source,
+                )
+            )
+            continue
+        name = _free_name(account, taken)
+        taken.add(name_key(name))
+        held[account.secret] = name
+        entry = Entry(
+            name=name,
+            kind="totp",
+            secret=account.secret,
+            otp=account.settings,
+            issuer=account.issuer,
+            account=account.account,
+            notes=account.notes,
+            tags=list(dict.fromkeys(tags)),
+        )
+        planned.append(Planned(entry, found.source))
+    return planned, skipped
+
+
+def _free_name(account: OtpAccount, taken: set[str]) -> str:
+    """The issuer alone if free, else 'issuer (account)', else either with a number."""
+    choices = list(
+        dict.fromkeys(
+            _fit(n) for n in (account.issuer or account.account or "TOTP", account.label()) if n
+        )
+    )
+    for name in choices:
+        if name_key(name) not in taken:
+            return name
+    for number in range(2, 10_000):
+        suffix = f" {number}"
+        name = _fit(choices[-1], len(suffix)) + suffix
+        if name_key(name) not in taken:
+            return name
+    raise InvalidData("too many entries with the same name")  # pragma: no cover
+
+
+def _fit(name: str, room: int = 0) -> str:
+    name = unicodedata.normalize("NFC", _clean(name))
+    return name[: MAX_NAME_LEN - room].strip() or "TOTP"
