@@ -190,6 +190,8 @@ def parse_uri(uri: str) -> OtpAccount:
     # prefix exactly, which keeps an issuer that itself holds a colon whole.
     if issuer and label.startswith(issuer + ":"):
         account = label[len(issuer) + 1 :]
+    elif issuer and label == issuer:
+        account = None  # a label that only repeats the issuer names no account
     elif ":" in label:
         prefix, account = label.split(":", 1)
         issuer = issuer or prefix.strip() or None
