@@ -96,7 +96,7 @@ def add(
     )
     text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
     if kind == "totp":
-        fill_totp(entry, text, settings)
+        fill_totp(entry, text, algorithm, digits, period)
     else:
         _fill_secret(entry, text)
     entry = vf.add(opts.passphrase(), entry)

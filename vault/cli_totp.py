@@ -14,6 +14,8 @@ import click
 from .cli import STDIN, Options, cli, common, say, warn
 from .errors import InvalidData, UsageProblem
 
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last time the date form can give
+
 if TYPE_CHECKING:
     from .model import Entry, Vault
     from .otp import OtpSettings
@@ -36,13 +38,18 @@ def with_options(
     )
 
 
-def fill_totp(entry: Entry, text: str, settings: OtpSettings | None) -> None:
-    """Put a pasted seed (bare base32 or otpauth:// link) into a totp entry and report it."""
+def fill_totp(
+    entry: Entry, text: str, algorithm: str | None, digits: str | None, period: int | None
+) -> None:
+    """Put a pasted seed (bare base32 or otpauth:// link) into a totp entry and report it.
+
+    Options given on the command line override the link's settings one by one.
+    """
     from .otp import parse_input, secret_bytes, secret_is_short
 
     found = parse_input(text)
     entry.secret = found.secret
-    entry.otp = settings or found.settings
+    entry.otp = with_options(found.settings, algorithm, digits, period) or found.settings
     entry.issuer = entry.issuer or found.issuer
     entry.account = entry.account or found.account
     bits = len(secret_bytes(found.secret)) * 8
@@ -72,9 +79,9 @@ def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     """Print the current TOTP code of an entry and how many seconds it stays valid."""
     from .otp import clock_warnings, kernel_clock_synced, secret_bytes
 
-    if watch and at:
+    if watch and at is not None:
         raise UsageProblem("--watch follows the clock; it cannot be used with --at")
-    when = _parse_time(at) if at else None
+    when = _parse_time(at) if at is not None else None
     vault = opts.existing_vault().load(opts.passphrase())
     entry = _totp_entry(vault, name)
     try:
@@ -107,15 +114,19 @@ def _parse_time(text: str) -> float:
     from datetime import datetime, timezone
 
     text = text.strip()
-    if text.isdigit():
-        return float(text)
     try:
-        parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        if text.isascii() and text.isdigit():
+            value = float(int(text))
+        else:
+            parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+            value = parsed.replace(tzinfo=timezone.utc).timestamp()
     except ValueError:
         raise UsageProblem(
             f"cannot read the time {text!r}", hint="give Unix seconds or YYYY-MM-DDTHH:MM:SSZ"
         ) from None
-    return parsed.replace(tzinfo=timezone.utc).timestamp()
+    if value > LATEST_TIME:
+        raise UsageProblem(f"the time {text!r} is after the year 9999")
+    return value
 
 
 def _print_code(entry: Entry, when: float) -> None:
@@ -173,8 +184,9 @@ def show_qr(entry: Entry, png: str | None, force: bool) -> None:
         say(f"Wrote {path} (0600).")
         warn(f"{path} holds the seed in plain form: delete it once the app has scanned it")
         return
-    # ANSI colours draw black on white whatever the terminal's theme; a pipe gets blocks.
-    code.print_ascii(out=sys.stdout, tty=sys.stdout.isatty(), invert=not sys.stdout.isatty())
+    # On a terminal, ANSI colours draw black on white whatever its theme. Elsewhere (a file,
+    # a pager, paper) the block characters are the dark modules, as ink on a page would be.
+    code.print_ascii(out=sys.stdout, tty=sys.stdout.isatty())
     say("Scan this with the new authenticator app, then clear the screen.")
 
 
