@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end demo on made-up data, non-interactive: create a vault, paste backup codes the way
-# services print them, use a code, print a verified paper kit, restore from it as if the laptop
-# were gone, and change the passphrase.
+# services print them, import TOTP seeds from an authenticator export, use a code, print a
+# verified paper kit, restore from it as if the laptop were gone, and change the passphrase.
 # Everything happens in a temporary directory that is removed at the end.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,6 +24,12 @@ step rvault add Google --kind backup-codes --account demo@example.com --from-fil
 step rvault add "Microsoft account" --kind recovery-key --from-file "$here/microsoft-recovery-code.txt"
 step rvault add "Laptop BitLocker" --kind recovery-key --from-file "$here/bitlocker-recovery-key.txt"
 step rvault add 1Password --kind recovery-key --from-file "$here/1password-secret-key.txt"
+# TOTP seeds from an authenticator app's export (here a made-up Aegis file), then a code.
+# An export is plaintext: import it, then delete it.
+cp "$here/aegis-export.json" "$work/aegis-export.json"
+step rvault import "$work/aegis-export.json" --yes
+rm "$work/aegis-export.json"
+step rvault totp "Example Bank"
 step rvault list
 step rvault use GitHub
 step rvault list
@@ -35,10 +41,11 @@ step rvault kit --out "$work/recovery-kit.pdf"
 # After losing the laptop: rebuild the vault from the kit (here the PDF; photos work too).
 step rvault restore "$work/recovery-kit.pdf" --out "$work/restored.rvault"
 step rvault --vault "$work/restored.rvault" list
+step rvault --vault "$work/restored.rvault" totp "Example Bank"
 
 printf '%s\n' 'demo: a brand new passphrase' > "$work/new-passphrase"
 step rvault passwd --new-passphrase-file "$work/new-passphrase"
 export RVAULT_PASSPHRASE_FILE="$work/new-passphrase"
 step rvault list
 
-printf '\nDemo finished: stored, used, printed, restored and re-keyed. (Temporary files removed.)\n'
+printf '\nDemo finished: stored, imported, used, printed, restored and re-keyed. (Temporary files removed.)\n'

@@ -19,10 +19,12 @@ from vault.codes import (
     parse_recovery_key,
 )
 from vault.errors import InvalidData
+from vault.otpimport import read_sources
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-# Every sample in examples/ must appear here: ("codes", count) or ("key", shape).
+# Every sample in examples/ must appear here: ("codes", count) or ("key", shape), or
+# ("otpauth", accounts) for authenticator links, which tests/test_import.py checks in full.
 EXPECTED_EXAMPLES: dict[str, tuple[str, int | str]] = {
     "github-recovery-codes.txt": ("codes", 16),
     "google-backup-codes.txt": ("codes", 10),
@@ -31,6 +33,7 @@ EXPECTED_EXAMPLES: dict[str, tuple[str, int | str]] = {
     "microsoft-recovery-code.txt": ("key", SHAPE_MICROSOFT),
     "1password-secret-key.txt": ("key", SHAPE_1PASSWORD),
     "bitlocker-recovery-key.txt": ("key", SHAPE_BITLOCKER),
+    "otpauth-links.txt": ("otpauth", 6),
 }
 
 GITHUB = ["a1b2c-3d4e5", "f6a7b-8c9d0", "0e1f2-a3b4c"]
@@ -323,6 +326,8 @@ def test_every_example_parses_as_documented() -> None:
         text = sample.read_text(encoding="utf-8")
         if kind == "codes":
             assert len(parse_backup_codes(text)) == expected, sample.name
+        elif kind == "otpauth":
+            assert len(read_sources([str(sample)]).found) == expected, sample.name
         else:
             key = parse_recovery_key(text)
             assert (key.shape, key.warnings) == (expected, ()), sample.name

@@ -219,7 +219,7 @@ def test_settings_from_link() -> None:
         ("otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP&secret=JBSWY3DPEHPK3PXP", "twice"),
         ("otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP&digits=abc", "whole number"),
         ("otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP&period=", "whole number"),
-        ("otpauth://totp/X:y?secret", "without a value"),
+        ("otpauth://totp/X:y?secret", "without '='"),
     ],
 )
 def test_malformed_links_say_why(uri: str, reason: str) -> None:

@@ -208,7 +208,7 @@ def import_(
     from .otpimport import plan_import, read_sources
 
     for source in sources:
-        if source.lower().startswith("otpauth"):
+        if source.lower().startswith(("otpauth:", "otpauth-migration:")):
             raise UsageProblem(
                 "a link on the command line ends up in shell history; it was not imported",
                 hint="paste it on stdin instead: rvault import -",

@@ -15,7 +15,7 @@ import re
 import struct
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_plus
 
 from .errors import InvalidData, UnsupportedOtp
 
@@ -172,18 +172,23 @@ def parse_uri(uri: str) -> OtpAccount:
     params: dict[str, str] = {}
     for part in filter(None, query.split("&")):
         key, sep, value = part.partition("=")
-        key = unquote(key).strip().lower()
+        key = _unquote(key, plus=True).strip().lower()
         if not sep:
-            raise InvalidData(f"the otpauth:// link has a parameter without a value: {key!r}")
+            # Not repeated in the message: a link missing "secret=" has the seed here.
+            raise InvalidData(
+                "the otpauth:// link has a parameter without '=' (is secret= missing?)"
+            )
         if key in params:
             raise InvalidData(f"the otpauth:// link gives {key}= twice")
-        params[key] = unquote(value)
+        # '+' is a space in a query, as Android's Uri (Google Authenticator, Aegis) reads it;
+        # base32 seeds never hold one.
+        params[key] = _unquote(value, plus=True)
     if "secret" not in params:
         raise InvalidData("the otpauth:// link has no secret= parameter")
     settings = OtpSettings.parse(
         params.get("algorithm"), params.get("digits"), params.get("period")
     )
-    label = unquote(raw_label).strip()
+    label = _unquote(raw_label, plus=False).strip()
     issuer = params.get("issuer", "").strip() or None
     account: str | None = label
     # The label is "Issuer:account" (the colon may be encoded); an issuer parameter names the
@@ -197,6 +202,13 @@ def parse_uri(uri: str) -> OtpAccount:
         issuer = issuer or prefix.strip() or None
     account = (account or "").strip() or None
     return OtpAccount(normalize_secret(params["secret"]), settings, issuer, account)
+
+
+def _unquote(text: str, plus: bool) -> str:
+    try:
+        return (unquote_plus if plus else unquote)(text, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidData("the otpauth:// link has %-escapes that are not UTF-8 text") from None
 
 
 def to_uri(account: OtpAccount, name: str = "") -> str:

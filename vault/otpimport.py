@@ -23,14 +23,20 @@ from urllib.parse import unquote
 
 from .errors import InvalidData, MissingInput, UnsupportedOtp
 from .model import MAX_NAME_LEN, Entry, Vault, name_key
-from .otp import OtpAccount, OtpSettings, normalize_secret, parse_uri
+from .otp import (
+    OtpAccount,
+    OtpSettings,
+    normalize_secret,
+    parse_uri,
+    secret_bytes,
+    secret_is_short,
+)
 
 # A JSON export of a few hundred accounts is tens of KB; a screenshot a few MB.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_FIELD_CHARS = 200
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"P5", b"P6")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 # Google's MigrationPayload enums (the message is described in docs/IMPORT.md).
 _MIGRATION_ALGORITHMS = {0: "SHA1", 1: "SHA1", 2: "SHA256", 3: "SHA512", 4: "MD5"}
 _MIGRATION_DIGITS = {0: 6, 1: 6, 2: 8}
@@ -124,6 +130,8 @@ def _from_text(text: str, source: str, batch: Batch) -> None:
     if stripped.startswith(("{", "[")):
         try:
             doc = json.loads(stripped)
+        except RecursionError:
+            raise InvalidData(f"{source} is JSON nested too deeply to be an export") from None
         except ValueError as exc:
             raise InvalidData(f"{source} is not valid JSON ({exc})") from None
         _from_json(doc, source, batch)
@@ -156,7 +164,14 @@ def _keep(make: Any, label: str, source: str, batch: Batch) -> None:
     except UnsupportedOtp as exc:
         batch.skipped.append(Skipped(_clean(label) or "(no name)", exc.message, source))
         return
-    batch.add(_tidy(account), source)
+    account = _tidy(account)
+    if secret_is_short(account.secret):
+        bits = len(secret_bytes(account.secret)) * 8
+        batch.warnings.append(
+            f"{account.label()}: the seed is only {bits} bits, shorter than services issue; "
+            "check the export is whole"
+        )
+    batch.add(account, source)
 
 
 def _uri_label(link: str) -> str:
@@ -167,18 +182,27 @@ def _uri_label(link: str) -> str:
 
 
 def _tidy(account: OtpAccount) -> OtpAccount:
-    """The account with control characters removed from its names (they reach terminals)."""
+    """The account with invisible and control characters removed (they reach terminals)."""
+    notes = "\n".join(_clean(line, limit=None) for line in (account.notes or "").splitlines())
     return OtpAccount(
         account.secret,
         account.settings,
         _clean(account.issuer) or None,
         _clean(account.account) or None,
-        account.notes.strip() if account.notes and account.notes.strip() else None,
+        notes.strip() or None,
     )
 
 
-def _clean(text: str | None) -> str:
-    return " ".join(_CONTROL.sub("", text or "").split())[:MAX_FIELD_CHARS]
+def _clean(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
+    """One line of text without Unicode category C characters (controls, format, private)."""
+    # Whitespace controls (tabs, line breaks) become spaces; every other C* character goes,
+    # the same set an entry name may not hold.
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in text or ""
+        if ch.isspace() or not unicodedata.category(ch).startswith("C")
+    )
+    return " ".join(kept.split())[:limit]
 
 
 # --- Google Authenticator transfer links ---------------------------------------------------
@@ -202,7 +226,7 @@ def _from_migration(link: str, source: str, batch: Batch) -> None:
         message = _message(payload)
     except ValueError as exc:
         raise InvalidData(f"the transfer link's data is damaged ({exc})") from None
-    size, index = _int(message, 3, 1), _int(message, 4, 0)
+    size, index = _signed32(_int(message, 3, 1)), _signed32(_int(message, 4, 0))
     batch_id = _signed32(_int(message, 5, 0))
     if not (1 <= size <= 1000 and 0 <= index < size):
         raise InvalidData(f"the transfer link says it is part {index + 1} of {size}")
@@ -235,12 +259,19 @@ def _migration_account(fields: list[tuple[int, int | bytes]]) -> OtpAccount:
             if kind == 1
             else f"the account's type ({kind}) is not TOTP"
         )
-    algorithm = _MIGRATION_ALGORITHMS.get(_int(fields, 4, 0), "unknown")
-    digits = _MIGRATION_DIGITS.get(_int(fields, 5, 0), 0)
+    algorithm_code, digits_code = _int(fields, 4, 0), _int(fields, 5, 0)
+    algorithm = _MIGRATION_ALGORITHMS.get(algorithm_code)
+    digits = _MIGRATION_DIGITS.get(digits_code)
+    if algorithm is None:
+        raise UnsupportedOtp(f"the account's algorithm (code {algorithm_code}) is not known")
+    if digits is None:
+        raise UnsupportedOtp(f"the account's code length (code {digits_code}) is not known")
     name, issuer = _text(fields, 2), _text(fields, 3)
     # Google puts "Issuer:account" in name for many accounts; the issuer is also its own field.
     if issuer and name.startswith(issuer + ":"):
         name = name[len(issuer) + 1 :]
+    elif issuer and name == issuer:
+        name = ""  # as for a link, a name that only repeats the issuer names no account
     elif not issuer and ":" in name:
         issuer, name = name.split(":", 1)
     b32 = base64.b32encode(secret).decode().rstrip("=")
@@ -337,7 +368,9 @@ def _from_json(doc: Any, source: str, batch: Batch) -> None:
         _from_aegis(doc, source, batch)
     elif isinstance(doc, dict) and ("services" in doc or "servicesEncrypted" in doc):
         _from_2fas(doc, source, batch)
-    elif isinstance(doc, dict) and "items" in doc:
+    elif isinstance(doc, dict) and (
+        "items" in doc or doc.get("encrypted") is True or "encKeyValidation_DO_NOT_EDIT" in doc
+    ):
         _from_bitwarden(doc, source, batch)
     else:
         raise InvalidData(f"{source} is JSON, but not an Aegis, 2FAS or Bitwarden export")
@@ -379,7 +412,9 @@ def _from_2fas(doc: dict[str, Any], source: str, batch: Batch) -> None:
         )
     for n, service in enumerate(_list(services, "services", source), 1):
         where = f"{source} service {n}"
-        otp = service.get("otp") if isinstance(service, dict) else None
+        if not isinstance(service, dict):
+            raise InvalidData(f"{where} is not an object")
+        otp = service.get("otp")
         otp = otp if isinstance(otp, dict) else {}
         issuer = _opt_text(otp, "issuer", where) or _opt_text(service, "name", where)
         account = _opt_text(otp, "account", where)
@@ -466,6 +501,10 @@ def _opt_text(obj: Any, key: str, where: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidData(f"{where}: {key} is not text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") is valid JSON but not text
+        raise InvalidData(f"{where}: {key} is not valid text") from None
     return value
 
 
