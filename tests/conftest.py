@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +82,44 @@ def run_rvault(
         start_new_session=True,
         timeout=120,
     )
+
+
+@dataclass
+class Run:
+    """What one in-process CLI run produced."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def ids(self) -> list[str]:
+        """The finding ids of a `check --json` run."""
+        return [f["id"] for f in json.loads(self.stdout)]
+
+
+def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
+    """run(*args, stdin=...): `rvault` in-process (vault.cli.main) against one vault."""
+    from click.testing import CliRunner
+
+    from vault.cli import main
+
+    def run(*args: str, stdin: str | None = None) -> Run:
+        env = {
+            "RVAULT_FILE": str(vault_path),
+            "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
+            "RVAULT_LOCK_TIMEOUT": "5",
+            "RVAULT_DEBUG": None,
+        }
+        code: Any = None
+        with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+        assert isinstance(code, int), code
+        return Run(code, out.getvalue().decode(), err.getvalue().decode())
+
+    return run

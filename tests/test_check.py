@@ -9,19 +9,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import CHEAP_KDF, PASSPHRASE
+from conftest import CHEAP_KDF, PASSPHRASE, Run, in_process
 
 from vault import BackupCode, Entry, KdfParams, VaultFile
 from vault.check import LOW_CODES, check_vault
-from vault.cli import main
 from vault.model import LOG_CAP, Vault
 
 INIT = ["init", "--weak-kdf", "--kdf-memory", "1", "--kdf-time", "1", "--kdf-parallelism", "1"]
@@ -30,45 +26,13 @@ TOTP = "JBSWY3DPEHPK3PXP"
 FIELDS = {"id", "severity", "message", "fix", "entry"}
 
 
-@dataclass
-class Run:
-    """What one in-process CLI run produced."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-    def ids(self) -> list[str]:
-        """The finding ids of a `check --json` run."""
-        return [f["id"] for f in json.loads(self.stdout)]
-
-
 RV = Callable[..., Run]
 
 
 @pytest.fixture
 def rv(vault_path: Path, passphrase_file: Path) -> RV:
     """rv(*args, stdin=...) runs rvault in-process against the test vault."""
-
-    def run(*args: str, stdin: str | None = None) -> Run:
-        env = {
-            "RVAULT_FILE": str(vault_path),
-            "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
-            "RVAULT_LOCK_TIMEOUT": "5",
-            "RVAULT_DEBUG": None,
-        }
-        with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
-            try:
-                main(list(args))
-            except SystemExit as exc:
-                code = exc.code
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-        assert isinstance(code, int), code
-        return Run(code, out.getvalue().decode(), err.getvalue().decode())
-
-    return run
+    return in_process(vault_path, passphrase_file)
 
 
 @pytest.fixture

@@ -18,13 +18,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, run_rvault
+from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, Run, in_process, run_rvault
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from otp_fixtures import (
@@ -47,7 +45,6 @@ from otp_fixtures import (
 )
 
 from vault import Entry, VaultFile
-from vault.cli import main
 from vault.errors import InvalidData
 from vault.model import Vault
 from vault.otp import OtpAccount, OtpSettings, secret_bytes
@@ -103,42 +100,13 @@ def assert_error_only(stderr: str, *words: str) -> None:
         assert word in lines[0], (word, stderr)
 
 
-@dataclass
-class Run:
-    """What one in-process CLI run produced."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
 RV = Callable[..., Run]
 
 
 @pytest.fixture
 def rv(vf: VaultFile, passphrase_file: Path) -> RV:
     """rv(*args, stdin=...) runs `rvault` in-process (vault.cli.main) against the test vault."""
-
-    def run(*args: str, stdin: str | None = None) -> Run:
-        env = {
-            "RVAULT_FILE": str(vf.path),
-            "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
-            "RVAULT_LOCK_TIMEOUT": "5",
-            "RVAULT_DEBUG": None,
-        }
-        code: Any = None
-        with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
-            try:
-                main(list(args))
-            except SystemExit as exc:
-                code = exc.code
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-        assert isinstance(code, int), code
-        return Run(code, out.getvalue().decode(), err.getvalue().decode())
-
-    return run
+    return in_process(vf.path, passphrase_file)
 
 
 # --- Google Authenticator transfer payloads -----------------------------------------------
