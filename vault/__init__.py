@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .crypto import KdfParams, calibrate
     from .errors import VaultError
     from .model import BackupCode, Entry, UsedCode, Vault
+    from .otp import OtpSettings, parse_uri, to_uri, totp
+    from .otpimport import plan_import, read_sources
     from .store import VaultFile, default_path
 
 # Names resolve on first use (PEP 562) so that `rvault --help` does not pay for importing
@@ -27,6 +29,7 @@ _EXPORTS = {
     "BackupCode": "model",
     "Entry": "model",
     "KdfParams": "crypto",
+    "OtpSettings": "otp",
     "UsedCode": "model",
     "Vault": "model",
     "VaultError": "errors",
@@ -35,11 +38,17 @@ _EXPORTS = {
     "default_path": "store",
     "parse_backup_codes": "codes",
     "parse_recovery_key": "codes",
+    "parse_uri": "otp",
+    "plan_import": "otpimport",
+    "read_sources": "otpimport",
+    "to_uri": "otp",
+    "totp": "otp",
 }
 __all__ = [
     "BackupCode",
     "Entry",
     "KdfParams",
+    "OtpSettings",
     "UsedCode",
     "Vault",
     "VaultError",
@@ -48,6 +57,11 @@ __all__ = [
     "default_path",
     "parse_backup_codes",
     "parse_recovery_key",
+    "parse_uri",
+    "plan_import",
+    "read_sources",
+    "to_uri",
+    "totp",
 ]
 
 
