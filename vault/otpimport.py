@@ -10,10 +10,7 @@ cannot hold (HOTP, Steam, 7 digits) are skipped with a reason instead, so the re
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .errors import InvalidData, MissingInput, UnsupportedOtp
+from .gtransfer import parse_transfer
 from .model import MAX_NAME_LEN, Entry, Vault, name_key
 from .otp import (
     OtpAccount,
@@ -37,10 +35,6 @@ MAX_TEXT_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_FIELD_CHARS = 200
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"P5", b"P6")
-# Google's MigrationPayload enums (the message is described in docs/IMPORT.md).
-_MIGRATION_ALGORITHMS = {0: "SHA1", 1: "SHA1", 2: "SHA256", 3: "SHA512", 4: "MD5"}
-_MIGRATION_DIGITS = {0: 6, 1: 6, 2: 8}
-_MIGRATION_TOTP = 2
 
 
 @dataclass(frozen=True)
@@ -209,155 +203,17 @@ def _clean(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
 
 
 def _from_migration(link: str, source: str, batch: Batch) -> None:
-    match = re.fullmatch(r"otpauth-migration://offline\?(.*)", link.strip(), re.I | re.S)
-    if not match:
-        raise InvalidData("not an otpauth-migration://offline link")
-    pairs = (part.partition("=") for part in match.group(1).split("&"))
-    values = [value for key, _, value in pairs if key == "data"]
-    if len(values) != 1:
-        raise InvalidData("the transfer link has no single data= parameter")
-    # '+' is part of base64: a link that was URL-decoded once already must keep it.
-    raw = unquote(values[0]).replace(" ", "+")
-    try:
-        payload = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidData("the transfer link's data is not base64") from None
-    try:
-        message = _message(payload)
-    except ValueError as exc:
-        raise InvalidData(f"the transfer link's data is damaged ({exc})") from None
-    size, index = _signed32(_int(message, 3, 1)), _signed32(_int(message, 4, 0))
-    batch_id = _signed32(_int(message, 5, 0))
-    if not (1 <= size <= 1000 and 0 <= index < size):
-        raise InvalidData(f"the transfer link says it is part {index + 1} of {size}")
-    total, seen = batch.parts.setdefault(batch_id, (size, set()))
-    if total != size:
-        raise InvalidData(f"the transfer link's part count ({size}) differs from its batch's")
-    seen.add(index)
-    params = [v for k, v in message if k == 1]
-    if not params:
-        raise InvalidData("the transfer link holds no accounts")
-    for raw_params in params:
-        if not isinstance(raw_params, bytes):
-            raise InvalidData("the transfer link's data is damaged (an account is not a message)")
-        try:
-            fields = _message(raw_params)
-        except ValueError as exc:
-            raise InvalidData(f"the transfer link's data is damaged ({exc})") from None
-        name, issuer = _text(fields, 2), _text(fields, 3)
-        _keep(lambda f=fields: _migration_account(f), _join(issuer, name), source, batch)
-
-
-def _migration_account(fields: list[tuple[int, int | bytes]]) -> OtpAccount:
-    secret = _bytes(fields, 1)
-    if not secret:
-        raise InvalidData("an account in the transfer link has no secret")
-    kind = _int(fields, 6, 0)
-    if kind != _MIGRATION_TOTP:
-        raise UnsupportedOtp(
-            "counter-based (HOTP) codes are not supported, only time-based TOTP"
-            if kind == 1
-            else f"the account's type ({kind}) is not TOTP"
-        )
-    algorithm_code, digits_code = _int(fields, 4, 0), _int(fields, 5, 0)
-    algorithm = _MIGRATION_ALGORITHMS.get(algorithm_code)
-    digits = _MIGRATION_DIGITS.get(digits_code)
-    if algorithm is None:
-        raise UnsupportedOtp(f"the account's algorithm (code {algorithm_code}) is not known")
-    if digits is None:
-        raise UnsupportedOtp(f"the account's code length (code {digits_code}) is not known")
-    name, issuer = _text(fields, 2), _text(fields, 3)
-    # Google puts "Issuer:account" in name for many accounts; the issuer is also its own field.
-    if issuer and name.startswith(issuer + ":"):
-        name = name[len(issuer) + 1 :]
-    elif issuer and name == issuer:
-        name = ""  # as for a link, a name that only repeats the issuer names no account
-    elif not issuer and ":" in name:
-        issuer, name = name.split(":", 1)
-    b32 = base64.b32encode(secret).decode().rstrip("=")
-    # The transfer format has no period: Google Authenticator only makes 30-second codes.
-    return OtpAccount(
-        b32, OtpSettings(algorithm, digits, 30), issuer.strip() or None, name.strip() or None
-    )
+    part = parse_transfer(link)
+    total, seen = batch.parts.setdefault(part.batch_id, (part.size, set()))
+    if total != part.size:
+        raise InvalidData(f"the transfer link's part count ({part.size}) differs from its batch's")
+    seen.add(part.index)
+    for issuer, name, make in part.accounts:
+        _keep(make, _join(issuer, name), source, batch)
 
 
 def _join(issuer: str, name: str) -> str:
     return f"{issuer} ({name})" if issuer and name else issuer or name
-
-
-def _message(data: bytes) -> list[tuple[int, int | bytes]]:
-    """A protobuf message's fields as (number, value): varints as int, the rest as bytes."""
-    fields: list[tuple[int, int | bytes]] = []
-    pos = 0
-    while pos < len(data):
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise ValueError("field number 0")
-        if wire == 0:
-            value, pos = _varint(data, pos)
-            fields.append((number, value))
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            if pos + length > len(data):
-                raise ValueError("a field runs past the end")
-            fields.append((number, data[pos : pos + length]))
-            pos += length
-        elif wire in (1, 5):  # fixed 64/32-bit fields: not in this message, skipped
-            pos += 8 if wire == 1 else 4
-            if pos > len(data):
-                raise ValueError("a field runs past the end")
-        else:
-            raise ValueError(f"unknown wire type {wire}")
-    return fields
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = 0
-    for shift in range(0, 70, 7):
-        if pos >= len(data):
-            raise ValueError("truncated")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-    raise ValueError("a number is longer than 10 bytes")
-
-
-def _last(fields: list[tuple[int, int | bytes]], number: int) -> int | bytes | None:
-    values = [v for k, v in fields if k == number]
-    return values[-1] if values else None  # protobuf: the last value of a field wins
-
-
-def _int(fields: list[tuple[int, int | bytes]], number: int, default: int) -> int:
-    value = _last(fields, number)
-    if value is None:
-        return default
-    if not isinstance(value, int):
-        raise InvalidData(f"the transfer link's data is damaged (field {number} is not a number)")
-    return value
-
-
-def _bytes(fields: list[tuple[int, int | bytes]], number: int) -> bytes:
-    value = _last(fields, number)
-    if value is None:
-        return b""
-    if not isinstance(value, bytes):
-        raise InvalidData(f"the transfer link's data is damaged (field {number} is not bytes)")
-    return value
-
-
-def _text(fields: list[tuple[int, int | bytes]], number: int) -> str:
-    try:
-        return _bytes(fields, number).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidData("the transfer link's data is damaged (a name is not UTF-8)") from None
-
-
-def _signed32(value: int) -> int:
-    value &= 0xFFFFFFFF
-    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 # --- JSON exports --------------------------------------------------------------------------
