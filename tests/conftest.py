@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,17 @@ def run_rvault(
     )
 
 
+# Variables that would change what the CLI does; each in-process run starts without them.
+CLEAN_ENV: dict[str, str | None] = {
+    "RVAULT_FILE": None,
+    "RVAULT_PASSPHRASE_FILE": None,
+    "RVAULT_LOCK_TIMEOUT": None,
+    "RVAULT_DEBUG": None,
+    "VISUAL": None,
+    "EDITOR": None,
+}
+
+
 @dataclass
 class Run:
     """What one in-process CLI run produced."""
@@ -92,34 +103,52 @@ class Run:
     stdout: str
     stderr: str
 
+    @property
+    def error_lines(self) -> list[str]:
+        """stderr from the first 'rvault: error:' line on."""
+        lines = self.stderr.splitlines()
+        starts = [i for i, line in enumerate(lines) if line.startswith("rvault: error: ")]
+        return lines[starts[0] :] if starts else []
+
     def ids(self) -> list[str]:
         """The finding ids of a `check --json` run."""
         return [f["id"] for f in json.loads(self.stdout)]
 
 
-def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
-    """run(*args, stdin=...): `rvault` in-process (vault.cli.main) against one vault."""
+def run_main(
+    args: Sequence[str | os.PathLike[str]],
+    env: Mapping[str, str | None] | None = None,
+    stdin: str | None = None,
+) -> Run:
+    """`rvault ARGS` in-process through vault.cli.main, which maps errors to exit codes."""
     from click.testing import CliRunner
 
     from vault.cli import main
 
+    code: Any = None
+    with CliRunner().isolation(input=stdin, env={**CLEAN_ENV, **(env or {})}) as (out, err, _):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+        else:  # pragma: no cover - main() always exits
+            pytest.fail("main() returned instead of exiting")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+    assert isinstance(code, int), code
+    return Run(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
+    """run(*args, stdin=...): `rvault` in-process (vault.cli.main) against one vault."""
+    env = {
+        "RVAULT_FILE": str(vault_path),
+        "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
+        "RVAULT_LOCK_TIMEOUT": "5",
+    }
+
     def run(*args: str, stdin: str | None = None) -> Run:
-        env = {
-            "RVAULT_FILE": str(vault_path),
-            "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
-            "RVAULT_LOCK_TIMEOUT": "5",
-            "RVAULT_DEBUG": None,
-        }
-        code: Any = None
-        with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
-            try:
-                main(list(args))
-            except SystemExit as exc:
-                code = exc.code
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-        assert isinstance(code, int), code
-        return Run(code, out.getvalue().decode(), err.getvalue().decode())
+        return run_main(args, env, stdin)
 
     return run

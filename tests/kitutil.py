@@ -10,20 +10,16 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2
-import pytest
-from click.testing import CliRunner
-from conftest import CHEAP_KDF, PASSPHRASE
+from conftest import CHEAP_KDF, PASSPHRASE, Run, run_main
 from PIL import Image, ImageDraw
 
 from vault import BackupCode, Entry, VaultFile
-from vault.cli import main
 from vault.format import parse
 from vault.frames import OVERHEAD, TAG, parse_frame_text
 from vault.kit import KitOptions, KitReport, make_kit, max_block
@@ -247,35 +243,6 @@ def frame_index(text: str) -> int:
 # --- the CLI in-process ------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    """What one in-process CLI run produced."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
-CLEAN_ENV: dict[str, str | None] = {
-    "RVAULT_FILE": None,
-    "RVAULT_PASSPHRASE_FILE": None,
-    "RVAULT_LOCK_TIMEOUT": None,
-    "RVAULT_DEBUG": None,
-}
-
-
 def rvault(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
     """Run `rvault ARGS` in-process through vault.cli.main (which maps errors to exit codes)."""
-    runner = CliRunner()
-    with runner.isolation(input=stdin, env={**CLEAN_ENV, **(env or {})}) as (out, err, _):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main() always exits
-            pytest.fail("main() returned instead of exiting")
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-    assert isinstance(code, int), code
-    return Run(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_main(args, env, stdin)

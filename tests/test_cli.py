@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, run_rvault
+from conftest import CHEAP_KDF, CLEAN_ENV, EXAMPLES, PASSPHRASE, Run, run_main, run_rvault
 
 from vault import BackupCode, Entry, VaultFile
-from vault.cli import main
 from vault.errors import EXIT_CODES, NothingLeft
 
 INIT = ["init", "--weak-kdf", "--kdf-memory", "1", "--kdf-time", "1", "--kdf-parallelism", "1"]
@@ -41,15 +39,6 @@ SLOW_INIT = [
     "1",
 ]
 NEW_PASSPHRASE = "new passphrase: seven purple elephants"
-# Variables that would change what the CLI does; each in-process run starts without them.
-CLEAN_ENV: dict[str, str | None] = {
-    "RVAULT_FILE": None,
-    "RVAULT_PASSPHRASE_FILE": None,
-    "RVAULT_LOCK_TIMEOUT": None,
-    "RVAULT_DEBUG": None,
-    "VISUAL": None,
-    "EDITOR": None,
-}
 
 
 def sample(name: str) -> str:
@@ -65,38 +54,9 @@ ONEPASSWORD_KEY = "A3-RRTEHZ-NLLZCA-TTV87-N8RP6-HK6SQ-MYBSW"
 BITLOCKER_KEY = "338129-286715-630047-002266-552937-084524-368709-294547"
 
 
-@dataclass
-class Run:
-    """What one in-process CLI run produced."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        """stderr from the first 'rvault: error:' line on."""
-        lines = self.stderr.splitlines()
-        starts = [i for i, line in enumerate(lines) if line.startswith("rvault: error: ")]
-        return lines[starts[0] :] if starts else []
-
-
 def rvault(args: list[str], *, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
     """Run `rvault ARGS` in-process through main(), which maps errors to exit codes."""
-    runner = CliRunner()
-    overrides: dict[str, str | None] = {**CLEAN_ENV, **(env or {})}
-    with runner.isolation(input=stdin, env=overrides) as (out, err, _):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main() always exits
-            pytest.fail("main() returned instead of exiting")
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-    assert isinstance(code, int), code
-    return Run(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_main(args, env, stdin)
 
 
 def assert_one_line_error(stderr: str) -> None:

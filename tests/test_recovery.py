@@ -14,9 +14,7 @@ import os
 import re
 import secrets
 import stat
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +22,9 @@ import argon2.low_level
 import pypdfium2
 import pytest
 import zxingcpp
-from click.testing import CliRunner
-from conftest import CHEAP_KDF, PASSPHRASE
+from conftest import CHEAP_KDF, PASSPHRASE, Run, run_main
 
 from vault import BackupCode, Entry, VaultFile
-from vault.cli import main
 from vault.errors import AuthenticationFailed, InvalidData, MissingInput
 from vault.format import Container, RecoverySlot, Slot, parse
 from vault.frames import CROCKFORD, normalize_b32
@@ -47,14 +43,6 @@ DPI = 300
 KEY_CHARS = 54
 Arg = str | os.PathLike[str]  # a command-line argument
 STALE_KIT_HINT = "it was never added or was removed, or this kit/copy is older than the key"
-CLEAN_ENV: dict[str, str | None] = {
-    "RVAULT_FILE": None,
-    "RVAULT_PASSPHRASE_FILE": None,
-    "RVAULT_LOCK_TIMEOUT": None,
-    "RVAULT_DEBUG": None,
-    "VISUAL": None,
-    "EDITOR": None,
-}
 
 
 # --- vaults ------------------------------------------------------------------------------
@@ -116,15 +104,6 @@ def assert_recovered(new: bytes, entries: list[dict[str, Any]], key: bytes, wher
 # --- the CLI in-process ------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    """What one in-process CLI run produced."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
 class Cli:
     """Runs `rvault` in-process against one vault, remembering every output for leak checks."""
 
@@ -149,20 +128,7 @@ class Cli:
         return path
 
     def __call__(self, *args: Arg, **env: str) -> Run:
-        runner = CliRunner()
-        overrides: dict[str, str | None] = {**CLEAN_ENV, **self.env, **env}
-        with runner.isolation(env=overrides) as (out, err, _):
-            try:
-                main([str(a) for a in args])
-            except SystemExit as exc:
-                code = exc.code
-            else:  # pragma: no cover - main() always exits
-                pytest.fail("main() returned instead of exiting")
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-        assert isinstance(code, int), code
-        run = Run(code, out.getvalue().decode(), err.getvalue().decode())
+        run = run_main(args, {**self.env, **env})
         assert "Traceback" not in run.stderr, run.stderr
         assert "unexpected error" not in run.stderr, run.stderr
         self.runs.append(run)
@@ -1042,14 +1008,4 @@ def test_the_summary_names_k_for_every_spelling_of_shares(
 
 def _raw_cli(cli: Cli, *args: Arg) -> Run:
     """Like cli(...), without its own checks (for a run that is expected to misbehave)."""
-    runner = CliRunner()
-    with runner.isolation(env={**CLEAN_ENV, **cli.env}) as (out, err, _):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-    assert isinstance(code, int)
-    return Run(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_main(args, cli.env)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import random
 import re
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, run_main
 from kitutil import fill_vault, new_vault, sample_entries
 
 from vault import Entry, VaultFile
-from vault.cli import main
 from vault.errors import InvalidData
 from vault.kit import make_kit, pdf_text_lines
 from vault.restore import RestoreSession
@@ -24,16 +22,8 @@ CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 
 def run(args: list[str], vault: Path, pass_file: Path, stdin: str = "") -> tuple[int, str, str]:
     """vault.cli.main in-process, as the shell would run it; returns (exit code, out, err)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
-    try:
-        main(["--vault", str(vault), "--passphrase-file", str(pass_file), *args])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
+    r = run_main(["--vault", str(vault), "--passphrase-file", str(pass_file), *args], stdin=stdin)
+    return r.code, r.stdout, r.stderr
 
 
 @pytest.fixture
