@@ -78,11 +78,10 @@ def add(
 
     A totp secret may be the bare base32 seed or the service's otpauth:// link.
     """
-    from .cli_totp import fill_totp, refuse_otp_options, with_options
+    from .cli_totp import fill_totp, refuse_otp_options
     from .model import Entry
 
-    settings = with_options(None, algorithm, digits, period)
-    refuse_otp_options(kind, settings)
+    refuse_otp_options(kind, algorithm, digits, period)
     vf = opts.existing_vault()
     _stdin_once(from_file, editor, opts)
     entry = Entry(
@@ -321,9 +320,11 @@ def edit(
     passphrase = opts.passphrase()
     with vf.edit(passphrase) as v:
         before = v.get(name)
-        secret, otp = _new_secret(before, text if new_secret else None)
-        otp = with_options(otp or before.otp, algorithm, digits, period) if before.otp else otp
-        refuse_otp_options(before.kind, with_options(otp, algorithm, digits, period))
+        refuse_otp_options(before.kind, algorithm, digits, period)
+        secret, from_link = _new_secret(before, text if new_secret else None)
+        otp = None
+        if before.otp:
+            otp = with_options(from_link or before.otp, algorithm, digits, period)
         entry = v.update(
             name,
             new_name=new_name,

@@ -23,14 +23,11 @@ if TYPE_CHECKING:
 
 
 def with_options(
-    base: OtpSettings | None, algorithm: str | None, digits: str | None, period: int | None
-) -> OtpSettings | None:
-    """base with the options given on the command line applied (None if neither)."""
+    base: OtpSettings, algorithm: str | None, digits: str | None, period: int | None
+) -> OtpSettings:
+    """base with the options given on the command line applied, one by one."""
     from .otp import OtpSettings
 
-    if base is None and algorithm is None and digits is None and period is None:
-        return None
-    base = base or OtpSettings()
     return OtpSettings.parse(
         algorithm or base.algorithm,
         digits if digits is not None else base.digits,
@@ -49,7 +46,7 @@ def fill_totp(
 
     found = parse_input(text)
     entry.secret = found.secret
-    entry.otp = with_options(found.settings, algorithm, digits, period) or found.settings
+    entry.otp = with_options(found.settings, algorithm, digits, period)
     entry.issuer = entry.issuer or found.issuer
     entry.account = entry.account or found.account
     bits = len(secret_bytes(found.secret)) * 8
@@ -58,9 +55,11 @@ def fill_totp(
         warn(f"a {bits}-bit seed is shorter than services issue; check it was copied whole")
 
 
-def refuse_otp_options(kind: str, settings: OtpSettings | None) -> None:
+def refuse_otp_options(
+    kind: str, algorithm: str | None, digits: str | None, period: int | None
+) -> None:
     """--algorithm/--digits/--period make sense only for totp entries."""
-    if settings is not None and kind != "totp":
+    if kind != "totp" and any(v is not None for v in (algorithm, digits, period)):
         raise UsageProblem("--algorithm, --digits and --period are for totp entries")
 
 

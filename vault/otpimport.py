@@ -11,14 +11,13 @@ cannot hold (HOTP, Steam, 7 digits) are skipped with a reason instead, so the re
 from __future__ import annotations
 
 import json
-import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import InvalidData, MissingInput, UnsupportedOtp
+from .errors import InvalidData, UnsupportedOtp
 from .gtransfer import parse_transfer
 from .model import MAX_NAME_LEN, Entry, Vault, name_key
 from .otp import (
@@ -29,6 +28,7 @@ from .otp import (
     secret_bytes,
     secret_is_short,
 )
+from .secrets_in import read_source_bytes
 
 # A JSON export of a few hundred accounts is tens of KB; a screenshot a few MB.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
@@ -81,7 +81,7 @@ def read_sources(sources: Sequence[str]) -> Batch:
     batch = Batch()
     for source in sources:
         data = _read_bytes(source)
-        if data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP":
+        if _is_image(data):
             _from_image(source, batch)
         else:
             try:
@@ -101,21 +101,15 @@ def read_sources(sources: Sequence[str]) -> Batch:
     return batch
 
 
+def _is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP"
+
+
 def _read_bytes(source: str) -> bytes:
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
-        limit = MAX_TEXT_BYTES
-    else:
-        try:
-            with open(source, "rb") as f:
-                data = f.read(MAX_IMAGE_BYTES + 1)
-        except FileNotFoundError:
-            raise MissingInput(f"no such file: {source}") from None
-        except OSError as exc:
-            raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
-        limit = MAX_IMAGE_BYTES if data.startswith(_IMAGE_MAGIC) else MAX_TEXT_BYTES
-    if len(data) > limit:
-        raise InvalidData(f"{source} is larger than {limit // (1024 * 1024)} MiB")
+    # Exports and pasted links are small; only a screenshot or photo may be large.
+    data = read_source_bytes(source, MAX_TEXT_BYTES if source == "-" else MAX_IMAGE_BYTES)
+    if not _is_image(data) and len(data) > MAX_TEXT_BYTES:
+        raise InvalidData(f"{source} is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MiB")
     return data
 
 

@@ -24,26 +24,32 @@ def has_tty() -> bool:
     return True
 
 
-def read_text_source(source: str, limit: int = MAX_SECRET_INPUT) -> str:
-    """Text from a file path, or from stdin when source is '-'; refuses more than limit."""
-    if source == "-":
-        return _capped(sys.stdin.read(limit + 1), source, limit)
+def read_source_bytes(source: str, limit: int) -> bytes:
+    """The bytes of a file, or of stdin when source is '-'; refuses more than limit."""
     try:
-        with open(source, encoding="utf-8") as f:
-            return _capped(f.read(limit + 1), source, limit)
+        if source == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(source, "rb") as f:
+                data = f.read(limit + 1)
     except FileNotFoundError:
         raise MissingInput(f"no such file: {source}") from None
-    except UnicodeDecodeError:
-        raise InvalidData(f"{source} is not UTF-8 text") from None
     except OSError as exc:
         raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
-
-
-def _capped(text: str, source: str, limit: int) -> str:
     # Truncating silently would lose codes or lines without a word; refuse instead.
-    if len(text) > limit:
+    if len(data) > limit:
         raise InvalidData(f"{source} is larger than {limit // (1024 * 1024)} MiB")
-    return text
+    return data
+
+
+def read_text_source(source: str, limit: int = MAX_SECRET_INPUT) -> str:
+    """UTF-8 text from a file path, or from stdin when source is '-'; refuses more than limit."""
+    try:
+        text = read_source_bytes(source, limit).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidData(f"{source} is not UTF-8 text") from None
+    # Line endings as text mode reads them ("universal newlines"): CRLF and CR become LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def passphrase_from_file(source: str) -> str:
