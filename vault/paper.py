@@ -41,8 +41,34 @@ MIN_MODULE_MM = 5 * 25.4 / 300
 PX_PER_MODULE = 1
 HEADER_SIZE, HINT_SIZE, LABEL_SIZE = 7.5, 6.5, 8.5
 FORMAT_MARK = "RVK1"  # the format, printed in every header for whoever finds the kit in 30 years
-RESTORE_PHOTOS = "rvault restore kit-photo-1.jpg kit-photo-2.jpg --out restored.rvault"
-RESTORE_TEXT = "rvault restore --text typed.txt --out restored.rvault"
+RESTORE_PHOTOS = "rvault restore kit-photos"
+RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
+CMD_NOTE_MM = 62.0  # where the explanation of a "$ command -- note" line starts
+
+# The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
+# who has only the paper must get a code out without ever reading --help. Markup as in
+# COVER_TEXT; "$ command -- note" prints the note beside the command.
+AFTER_RESTORE = """\
+## Get your codes out
+
+rvault has saved the restored vault in its usual place on this computer and said where, so
+these commands find it. Each asks for your passphrase. For NAME, type an entry's name as rvault
+list shows it, in quotes if it has spaces, such as "Laptop BitLocker".
+
+$ rvault list -- the names of all your entries
+
+$ rvault use NAME -- the next unused backup code (now marked used)
+
+$ rvault totp NAME -- the sign-in code of an authenticator entry
+
+$ rvault show NAME -- a recovery key, a note, or all codes of an entry
+
+\N{BULLET} Backup codes you used after this paper was printed still look unused: if a site refuses
+one, mark it with rvault edit NAME --mark-used NUMBER and take the next.
+
+\N{BULLET} Then print a new kit (rvault kit --out new-kit.pdf), put it in the box and shred this
+old one.
+"""
 
 
 class Rect(NamedTuple):
@@ -234,6 +260,7 @@ STYLES = {  # style: (font, size, leading, indent)
     "th": ("Helvetica-Bold", 9.5, 19.0, 0.0),
     "row": ("Helvetica", 9.5, 13.0, 0.0),
     "th_r": ("Helvetica-Bold", 9.5, 0.0, 0.0),  # "_r": the right column of the line above
+    "note_c": ("Helvetica", 10.0, 0.0, CMD_NOTE_MM * MM),  # "_c": beside the command above
     "row_r": ("Helvetica", 9.5, 0.0, 0.0),
 }
 
@@ -297,8 +324,8 @@ class _Pages:
         c.drawString(self.left + text_width(ids, "Helvetica", HEADER_SIZE), base, title)
         hint = (
             f"{_any(f.k, f.n, 'the')} the encrypted vault: pip install "
-            "recovery-vault, then rvault restore <photos of the codes sheets> --out "
-            "restored.rvault. All steps are on page 1."
+            "recovery-vault, then rvault restore <folder of photos of the codes sheets>. "
+            "All steps are on page 1."
         )
         c.setFont(
             "Helvetica",
@@ -458,31 +485,34 @@ encrypted. Without your passphrase they reveal nothing.{names}
 
 $ pip install recovery-vault
 
-2. Photograph or scan each codes sheet ({sheets}). Phone photos are fine: keep the page flat,
-well lit and sharp. Then run this with your own file names, one per photo or scan. The order
-does not matter:
+2. Take a photo or scan of each codes sheet ({sheets}) and put them in one folder, for
+example a folder named kit-photos holding {photos}. Phone photos are fine: keep the page flat,
+well lit and sharp. File names and order do not matter. Then run:
 
-$ {photos}
+$ {restore}
 
-3. If some codes will not scan, {typing}, then run:
+3. If some codes will not scan, {typing}
 
 $ {typed}
 
-4. Open the restored vault. It asks for your passphrase:
-
-$ rvault --vault restored.rvault list
-
+{after}
 ## Keep this kit safe
-
-\N{BULLET} Store it in a fireproof box or a safe. Keep a second copy in another place.
-
-\N{BULLET} Keep it dry, away from damp and direct sunlight.
 
 ! \N{BULLET} NEVER store your passphrase with this kit. Anyone with both can open your vault.
 
-\N{BULLET} A newer kit replaces this one. This kit holds the vault as it was on {printed}
-(generation {generation}). When you print a new kit, shred the old one.
+\N{BULLET} Keep it in a fireproof box or a safe, dry and out of the sun, and a second copy in
+another place. This kit holds the vault as it was on {printed} (generation {generation}); a
+newer kit replaces it.
 """
+
+
+def example_photos(sheets: int) -> str:
+    """The cover's example folder contents: one photo per codes sheet."""
+    if sheets == 1:
+        return "one photo, sheet-1.jpg"
+    if sheets == 2:
+        return "two photos, sheet-1.jpg and sheet-2.jpg"
+    return f"{sheets} photos, sheet-1.jpg to sheet-{sheets}.jpg"
 
 
 def paragraphs(text: str, width: float) -> list[Item]:
@@ -495,7 +525,10 @@ def paragraphs(text: str, width: float) -> list[Item]:
         if para.startswith("## "):
             items.append(("h2", para[3:]))
         elif para.startswith("$ "):
-            items.append(("cmd", para[2:]))
+            command, _, note = para[2:].partition(" -- ")
+            items.append(("cmd", command))
+            if note:
+                items.append(("note_c", note))
         else:
             bold, para = para.startswith("! "), para.removeprefix("! ")
             hanging = re.match(r"(\d+\.|\N{BULLET}) ", para) is not None
@@ -541,16 +574,20 @@ def _cover(
     lost = f"Up to {f.n - f.k} of them may be lost, torn or unreadable."
     c.drawCentredString(left + width / 2, y + 9, lost)
     names = f" The index ({_span(index)}) lists entry names only, never secrets."
+    count = sheets[1] - sheets[0] + 1
     words = COVER_TEXT.format(
         names=names if index[0] <= index[1] else "",
         sheets=_span(sheets),
-        typing=f"type them instead from the text pages ({_span(text)}) into a plain text file "
-        "named typed.txt"
+        photos=example_photos(count),
+        restore=RESTORE_PHOTOS,
+        typing=f"type them from the text pages ({_span(text)}). Run this; it asks for one line "
+        "at a time and checks each line as you press Enter (a file of typed lines works too: "
+        "rvault restore --text typed.txt):"
         if text[0] <= text[1]
-        else "read them one by one with a phone's QR scanner app, and put the text of each "
-        "(it starts with RVK1:) on its own line of a plain text file named typed.txt",
-        photos=RESTORE_PHOTOS,
-        typed=RESTORE_TEXT,
+        else "read each code with a phone's QR scanner app and put its text (it starts with "
+        "RVK1:) on its own line of a plain text file named typed.txt, then run:",
+        typed=RESTORE_TEXT if text[0] <= text[1] else "rvault restore --text typed.txt",
+        after=AFTER_RESTORE,
         printed=drawable(f.printed),
         generation=f.generation,
     )
