@@ -207,10 +207,11 @@ def build_kit(vf: VaultFile, out: Path, options: KitOptions | None = None) -> Ki
     """make_kit, then render every page at 300 dpi and read each once."""
     options = options or KitOptions()
     pad_to_safe_size(vf)
-    before = vf.path.read_bytes()
     entries = [e.to_json() for e in vf.load(PASSPHRASE).entries]
     report = make_kit(vf, PASSPHRASE, out, options)
     pdf = out.read_bytes()
+    # The kit holds the file as it is now: the generation that records this very kit.
+    before = vf.path.read_bytes()
     assert parse(before).generation == report.generation
     pages = list(render_pdf_pages(pdf, dpi=DPI))
     doc = pypdfium2.PdfDocument(pdf)

@@ -36,6 +36,7 @@ from vault import Entry, VaultFile
 from vault.errors import InvalidData
 from vault.format import parse
 from vault.frames import MIN_SPARE, Frame, encode, parse_frame_text, text_lines
+from vault.keyslots import open_payload, unlock
 from vault.kit import (
     TEXT_BY_DEFAULT_MAX,
     KitOptions,
@@ -44,6 +45,7 @@ from vault.kit import (
     max_block,
     pdf_text_lines,
 )
+from vault.model import Vault
 from vault.paper import (
     CODES_PER_PAGE,
     MAX_FRAME_CHARS,
@@ -146,11 +148,18 @@ def test_every_code_is_on_its_own_sheet_in_reading_order(kit: Kit) -> None:
     assert sorted(t for texts in kit.decoded for t in texts) == sorted(codes)
 
 
-def test_the_kit_holds_the_generation_it_was_made_from(kit: Kit) -> None:
-    # make_kit records the kit, which saves one more generation; the paper holds the one before.
-    assert kit.vf.info()["generation"] >= kit.report.generation + 1
-    assert kit.vf.path.read_bytes() != kit.before
+def test_the_kit_holds_the_generation_that_records_it(kit: Kit) -> None:
+    # make_kit records the kit before encoding: the paper holds the file that knows its kit,
+    # so a vault restored from it is current (not "no kit") and matches it byte for byte.
+    assert kit.vf.info()["generation"] == kit.report.generation
+    assert kit.vf.path.read_bytes() == kit.before
     assert {parse_frame_text(t).generation for t in kit.report.codes} == {kit.report.generation}
+    restored = Vault.from_bytes(
+        open_payload(parse(kit.before), unlock(parse(kit.before), PASSPHRASE))
+    )
+    assert restored.meta["kit"]["id"] == kit.report.kit_id.hex()
+    assert restored.meta["kit"]["generation"] == kit.report.generation
+    assert restored.kit_status() == "current"
 
 
 # --- 2. lost codes -----------------------------------------------------------------------
@@ -374,7 +383,10 @@ def _break_code(monkeypatch: pytest.MonkeyPatch, how: str, index: int = 1) -> No
 
 
 def _assert_nothing_kept(vf: VaultFile, before: bytes, folder: Path, listing: set[str]) -> None:
-    assert vf.path.read_bytes() == before  # not recorded: not even a new generation
+    # The record made before printing is taken back by one more save (generations only grow).
+    old = Vault.from_bytes(open_payload(parse(before), unlock(parse(before), PASSPHRASE)))
+    assert [e.to_json() for e in vf.load(PASSPHRASE).entries] == [e.to_json() for e in old.entries]
+    assert vf.load(PASSPHRASE).meta == old.meta
     assert vf.load(PASSPHRASE).kit_status() == "none"
     assert "kit" not in vf.load(PASSPHRASE).meta
     assert {p.name for p in folder.iterdir()} == listing  # no PDF, no temp file
@@ -481,7 +493,7 @@ def test_the_vault_records_the_last_verified_kit(vf: VaultFile, tmp_path: Path) 
     assert v.meta["kit"]["generation"] == first.generation
     assert (v.meta["kit"]["n"], v.meta["kit"]["k"]) == (first.n, first.k)
     assert v.kit_status() == "current"
-    assert vf.info()["generation"] == first.generation + 1  # recorded by one more save
+    assert vf.info()["generation"] == first.generation  # recorded in the printed file itself
 
     vf.add(PASSPHRASE, Entry("Another", "totp", secret="JBSWY3DPEHPK3PXP"))
     assert vf.load(PASSPHRASE).kit_status() == "stale"
@@ -567,7 +579,7 @@ def test_codes_with_100_or_more_typed_lines_verify(vf: VaultFile, tmp_path: Path
     assert any(line.startswith("001-100 ") for line in lines)
     session = RestoreSession()
     session.add_lines(lines)
-    assert session.finish() == before
+    assert session.finish() == vf.path.read_bytes()
 
 
 def test_codes_of_one_kit_needing_different_qr_versions_still_print() -> None:

@@ -85,13 +85,13 @@ def _make(folder: Path, file_size: int, *options: str) -> CliKit:
     vf = new_vault(folder / "vault.rvault")
     fill_vault(vf, sample_entries(), file_size=file_size)
     pad_to_safe_size(vf)
-    before = vf.path.read_bytes()
     env = _env(folder, vf)
     secrets_ = secret_strings(vf)
     out = folder / "kit.pdf"
     run = rvault(["kit", "--out", str(out), *options], env)
     assert_no_secret(run.stdout + run.stderr, secrets_)
     assert run.code == 0, run.stderr
+    before = vf.path.read_bytes()  # the kit holds the file that records it
     return CliKit(folder, vf, env, secrets_, before, run, out)
 
 
@@ -457,11 +457,11 @@ def test_kit_and_restore_in_real_processes(
 ) -> None:
     fill_vault(vf, sample_entries(), file_size=9000)  # k=4, n=6: a full codes sheet
     pad_to_safe_size(vf)
-    before = vf.path.read_bytes()
     secrets_ = secret_strings(vf)
     pdf, out = tmp_path / "kit.pdf", tmp_path / "restored.rvault"
     made = run_rvault(["kit", "--out", str(pdf)], cli_env)
     assert made.returncode == 0, made.stderr
+    before = vf.path.read_bytes()
     assert "Verified:" in made.stderr
     back = run_rvault(["restore", str(pdf), "--out", str(out)], cli_env)
     assert back.returncode == 0, back.stderr

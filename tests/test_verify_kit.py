@@ -149,7 +149,7 @@ def test_interactive_feedback_for_each_line(kit_setup: tuple[VaultFile, Path, li
     session = RestoreSession()
     assert session.add_typed_line(lines[0]) == f"line {lines[0][:6]} ok"
     bad = damage(lines[1], random.Random(1))
-    assert "does not match its checksum, please retype it" in session.add_typed_line(bad)
+    assert "does not match its check characters: retype it" in session.add_typed_line(bad)
     assert session.add_typed_line("hello there").startswith("not a kit line")
     assert session.add_typed_line(lines[1]) == f"line {lines[1][:6]} ok"
     needed = session.lines_needed()
@@ -208,7 +208,7 @@ def test_interactive_typed_restore_on_a_terminal(
     os.close(master)
     text = seen.decode(errors="replace")
     assert proc.returncode == 0, text[-2000:]
-    assert "does not match its checksum, please retype it" in text
+    assert "does not match its check characters: retype it" in text
     assert "lines still needed" in text
     assert "Enough codes are complete" in text
     assert VaultFile(out).load(PASSPHRASE).has("GitHub")

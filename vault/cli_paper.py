@@ -23,7 +23,7 @@ from .cli import (
     common,
     say,
 )
-from .errors import UsageProblem, VaultError
+from .errors import InvalidData, UsageProblem, VaultError
 from .secrets_in import passphrase_from_file, prompt_passphrase
 
 if TYPE_CHECKING:
@@ -89,8 +89,13 @@ def kit(
 
 
 @cli.command()
+@common
 @click.argument("sources", nargs=-1, metavar="SOURCES...")
-@click.option("--out", required=True, metavar="PATH", help="Where to write the restored vault.")
+@click.option(
+    "--out",
+    metavar="PATH",
+    help="Where to write the restored vault [default: the usual vault location, if free].",
+)
 @click.option(
     "--text",
     "text_file",
@@ -100,20 +105,70 @@ def kit(
     help="Read typed or pasted lines from FILE ('-' = stdin); alone, type them line by line.",
 )
 @click.option("--kit", "kit_id", metavar="ID", help="Restore this kit when pages of several mix.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.pass_obj
 def restore(
-    sources: tuple[str, ...], out: str, text_file: str | None, kit_id: str | None, force: bool
+    opts: Options,
+    sources: tuple[str, ...],
+    out: str | None,
+    text_file: str | None,
+    kit_id: str | None,
+    force: bool,
 ) -> None:
-    """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF) or typed text."""
+    """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF, or a folder of
+    them) or typed text; without --out, into the usual vault location if no vault is there."""
     from .store import write_private
 
     if not sources and text_file is None:
-        raise UsageProblem("give the scans or photos to read, or --text FILE")
+        raise UsageProblem("give the scans or photos to read (or their folder), or --text FILE")
+    target = _restore_target(opts, out)
     session = _collect(sources, text_file, kit_id)
-    data = session.finish(kit_id)
-    path = write_private(out, data, force)
-    say(f"{session.status(kit_id)}: restored to {path}.")
-    say(f"Open it with: rvault --vault {path} list")
+    data = _finish(session, kit_id)
+    path = write_private(target, data, force and out is not None)
+    _say_restored(f"{session.status(kit_id)}: restored", path, out is None)
+
+
+def _restore_target(opts: Options, out: str | None) -> Path:
+    """--out, or the vault location every command uses, which must not hold a vault yet.
+
+    Checked before anything is read: a restore must never replace the vault someone has.
+    """
+    from .errors import AlreadyExists
+
+    if out is not None:
+        return Path(out)
+    target = opts.vault_file().path
+    if target.exists():
+        raise AlreadyExists(
+            f"a vault already exists at {target}; restore never replaces it",
+            hint="give --out PATH to restore to another file",
+        )
+    # Created 0700 like every folder rvault makes: it will hold the vault and its backups.
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return target
+
+
+def _say_restored(what: str, path: Path, default: bool) -> None:
+    """Where the vault now is, and the next command to run."""
+    if default:
+        say(f"{what} to {path}, where rvault looks for your vault.")
+        say("Next: rvault list, then rvault use NAME, rvault totp NAME or rvault show NAME.")
+    else:
+        say(f"{what} to {path}.")
+        say(f"Open it with: rvault --vault {path} list")
+
+
+def _finish(session: RestoreSession, kit_id: str | None) -> bytes:
+    """The rebuilt vault; for typed input that falls short, what to retype and how much."""
+    try:
+        return session.finish(kit_id)
+    except InvalidData:
+        if not (session.typed or session.rejected_lines):
+            raise
+        raise InvalidData(
+            session.typed_shortfall(),
+            hint="retype the lines named above, or type line by line: rvault restore --text",
+        ) from None
 
 
 def _collect(
@@ -147,6 +202,8 @@ def _collect(
 
         source = STDIN if text_file == INTERACTIVE else text_file
         session.add_lines(read_text_source(source, limit=64 * 1024 * 1024).splitlines(), source)
+        for problem in session.typed_report():
+            say(problem)
     if sources:
         from .scan import scan_paths
 
@@ -334,6 +391,7 @@ def recovery_key_rm(opts: Options) -> None:
 
 
 @cli.command()
+@common
 @click.argument("sources", nargs=-1, metavar="VAULT_OR_KIT...")
 @click.option(
     "--text",
@@ -343,7 +401,11 @@ def recovery_key_rm(opts: Options) -> None:
     flag_value=INTERACTIVE,
     help="Read the kit's typed lines from FILE ('-' = stdin); alone, type them line by line.",
 )
-@click.option("--out", required=True, metavar="PATH", help="Where to write the recovered vault.")
+@click.option(
+    "--out",
+    metavar="PATH",
+    help="Where to write the recovered vault [default: the usual vault location, if free].",
+)
 @click.option(
     "--share",
     "share_sources",
@@ -355,11 +417,13 @@ def recovery_key_rm(opts: Options) -> None:
 @click.option("--share-passphrase-file", metavar="PATH", help="The shares' SLIP-39 passphrase.")
 @click.option("--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH.")
 @click.option("--kit", "kit_id", metavar="ID", help="Use this kit when pages of several mix.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.pass_obj
 def recover(
+    opts: Options,
     sources: tuple[str, ...],
     text_file: str | None,
-    out: str,
+    out: str | None,
     share_sources: tuple[str, ...],
     recovery_key_file: str | None,
     share_passphrase_file: str | None,
@@ -374,6 +438,7 @@ def recover(
 
     if not sources and text_file is None:
         raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
+    target = _restore_target(opts, out)
     data = _vault_bytes(sources, kit_id, text_file)
     if share_sources:
         words = [m for src in share_sources for m in read_share_source(src)]
@@ -388,8 +453,9 @@ def recover(
     else:
         new = prompt_passphrase("New passphrase", confirm=True)
     _check_passphrase_strength(new)
-    path = write_private(out, recover_with_key(data, key, new), force)
-    say(f"Recovered to {path}; it opens with the new passphrase (and the same recovery key).")
+    path = write_private(target, recover_with_key(data, key, new), force and out is not None)
+    _say_restored("Recovered", path, out is None)
+    say("It opens with the new passphrase (and the same recovery key).")
 
 
 def _share_secret(path: str | None) -> bytes:
@@ -407,4 +473,4 @@ def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | 
                 from .store import VaultFile
 
                 return VaultFile(sources[0]).read_bytes()
-    return _collect(sources, text_file, kit_id).finish(kit_id)
+    return _finish(_collect(sources, text_file, kit_id), kit_id)

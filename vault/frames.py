@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,9 +51,14 @@ def b32decode(text: str) -> bytes:
         raise InvalidData("not valid base32 text")
     padded = clean.translate(_FROM_CROCKFORD) + "=" * (-len(clean) % 8)
     try:
-        return base64.b32decode(padded)
+        data = base64.b32decode(padded)
     except ValueError:
         raise InvalidData("not valid base32 text") from None
+    # The last character may carry spare bits; only zeros are canonical, so one text means
+    # one frame and a re-encoded frame reads back identical (docs/FORMAT.md section 8).
+    if b32encode(data) != clean:
+        raise InvalidData("not valid base32 text (stray bits in the last character)")
+    return data
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,13 @@ class FrameSet:
 
 LINE_CHARS = 40  # eight groups of five: 25 bytes, so every line decodes on its own
 GROUP = 5
+# A frame fits one version-40 QR code (4296 characters), so a code has at most 108 lines;
+# larger numbers on a typed line are a typo or a forgery, refused before anything is built.
+MAX_LINES = 110
+FILLER = "."  # shows the empty places of a code's last line, so its check stays in column
+_FILLERS = str.maketrans("", "", ".\N{MIDDLE DOT}")
+_LABEL = str.maketrans("OIL", "011")  # the promise "0 and O are the same" holds in labels too
+_LABEL_SHAPE = re.compile(r"\s*[0-9OIL]+\s*-\s*[0-9OIL]+\s", re.IGNORECASE)
 
 
 def short_id(ident: bytes) -> str:
@@ -246,13 +259,18 @@ def _line_check(code_no: int, line_no: int, chars: str) -> str:
 
 
 def text_lines(frame: Frame) -> list[str]:
-    """The frame as typeable lines: `CCC-LL  XXXXX ... (8 groups)  KK`; KK checks the line."""
+    """The frame as typeable lines: `CCC-LL  XXXXX ... (8 groups)  KK`; KK checks the line.
+
+    The last line is filled out with dots, so that it ends where every other line ends and a
+    lone last character is not taken for a smudge; the dots are not typed (readers skip them).
+    """
     body = b32encode(frame.to_bytes())
     code_no = frame.index + 1
     lines = []
     for line_no, start in enumerate(range(0, len(body), LINE_CHARS), 1):
         chars = body[start : start + LINE_CHARS]
-        groups = " ".join(chars[i : i + GROUP] for i in range(0, len(chars), GROUP))
+        shown = chars.ljust(LINE_CHARS, FILLER)
+        groups = " ".join(shown[i : i + GROUP] for i in range(0, LINE_CHARS, GROUP))
         lines.append(
             f"{code_no:03d}-{line_no:02d}  {groups}  {_line_check(code_no, line_no, chars)}"
         )
@@ -269,14 +287,37 @@ class TypedLine:
     ok: bool
 
 
+def _label_number(word: str) -> int | None:
+    """A code or line number as typed (O for 0, I or L for 1); None if it is not a number."""
+    digits = word.upper().translate(_LABEL)
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None  # isascii: "¹" and other Unicode digits are not what the paper shows
+    return int(digits) if len(digits) <= 4 else 10**4  # a 5,000-digit "number" stays cheap
+
+
 def parse_typed_line(line: str) -> TypedLine | None:
-    """Parse `CCC-LL <chars> KK`, forgiving case, spacing and confusions; None if not one."""
+    """Parse `CCC-LL <chars> KK`, forgiving case, spacing and confusions; None if not one.
+
+    InvalidData for a line in that shape whose numbers no kit can have (code above 255,
+    line above MAX_LINES): a typo to fix, refused before any memory is spent on it.
+    """
     words = line.replace("-", " ").split()
-    if len(words) < 3 or not (words[0].isdigit() and words[1].isdigit()):
+    if len(words) < 3:
         return None
+    code_no, line_no = _label_number(words[0]), _label_number(words[1])
+    if code_no is None or line_no is None:
+        return None
+    words[2:] = [w for w in (w.translate(_FILLERS) for w in words[2:]) if w]
+    if not (1 <= code_no <= MAX_FRAMES and 1 <= line_no <= MAX_LINES):
+        if not _LABEL_SHAPE.match(line):
+            return None  # "12 2024 ..." in a pasted page is text, not a mistyped kit line
+        raise InvalidData(
+            f"{words[0][:8]}-{words[1][:8]} is not a line of a kit: codes are numbered 001 to "
+            f"{MAX_FRAMES} and lines 01 to {MAX_LINES}",
+            hint="check the code and line number at the start of the line",
+        )
     if len(words) == 3:  # numbered, but the groups or the check are missing: a bad line
-        return TypedLine(int(words[0]), int(words[1]), normalize_b32(words[2]), False)
-    code_no, line_no = int(words[0]), int(words[1])
+        return TypedLine(code_no, line_no, normalize_b32(words[2]), False)
     chars, check = normalize_b32("".join(words[2:-1])), normalize_b32(words[-1])
     ok = 0 < len(chars) <= LINE_CHARS and check == _line_check(code_no, line_no, chars)
     return TypedLine(code_no, line_no, chars, ok)

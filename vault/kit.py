@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from .crypto import Rng, random_bytes
-from .errors import InvalidData
+from .errors import AlreadyExists, InvalidData
 from .format import parse
 from .frames import (
     TAG,
@@ -20,6 +20,7 @@ from .frames import (
     frames_from_typed,
     parse_frame_text,
     parse_typed_line,
+    plan,
 )
 from .restore import RestoreSession
 from .store import VaultFile, write_private
@@ -86,53 +87,76 @@ def make_kit(
 
     if options.parity < 0 or options.parity > 400:
         raise InvalidData("--parity must be between 0 and 400 percent")
+    if not force and Path(out).exists():
+        # Before the kit is recorded: a clash found after it would cost two saves for nothing.
+        raise AlreadyExists(f"{out} already exists", hint="pass --force to replace it")
     with vf.edit(passphrase) as vault:
-        data = vf.current_bytes()  # under the lock: exactly the file these contents came from
-        container = parse(data)
-        kit_id = rng(KIT_ID_LEN)
-        frames = encode(
-            data,
-            container.vault_id,
-            kit_id,
-            container.generation,
-            max_block(),
-            options.parity,
-            fill_to=CODES_PER_PAGE,
-        )
-        include_text = (
-            options.text if options.text is not None else len(data) <= TEXT_BY_DEFAULT_MAX
-        )
-        kdf = max(container.passphrase_slots(), key=lambda s: s.kdf.memory_kib).kdf
-        facts = KitFacts(
-            title=options.title,
-            printed=date.today().isoformat(),
-            vault_id=container.vault_id,
-            kit_id=kit_id,
-            generation=container.generation,
-            entry_count=len(vault.entries),
-            kdf=(
-                f"Argon2id, {kdf.memory_kib // 1024} MiB memory, {kdf.time_cost} passes, "
-                f"{kdf.parallelism} lanes"
-            ),
-            memory_mib=-(-kdf.memory_kib // 1024),
-            vault_size=len(data),
-            n=len(frames),
-            k=frames[0].k,
-            index=tuple((e.name, e.kind) for e in vault.entries) if options.index else None,
-        )
-        pdf = render_kit(frames, facts, options.paper, include_text)
+        earlier = vault.meta.get("kit")
+        kit_id, printed = rng(KIT_ID_LEN), date.today().isoformat()
+        # The kit is recorded before it is encoded, so the printed file is the generation
+        # that knows its kit: a vault restored from paper is current, not "no kit". n and k
+        # depend on the file's length, which the record itself changes slightly: settle them.
+        data, frames = vf.current_bytes(), []
+        for _ in range(4):
+            k, n, _ = plan(len(data), max_block(), options.parity, CODES_PER_PAGE)
+            vault.meta["kit"] = {
+                "id": kit_id.hex(),
+                "generation": vf.next_generation,
+                "printed": printed,
+                "n": n,
+                "k": k,
+            }
+            data = vf.save_now(vault)
+            container = parse(data)
+            frames = encode(
+                data,
+                container.vault_id,
+                kit_id,
+                container.generation,
+                max_block(),
+                options.parity,
+                fill_to=CODES_PER_PAGE,
+            )
+            if (len(frames), frames[0].k) == (n, k):
+                break
+        else:  # pragma: no cover - the length moves by a byte or two, never back and forth
+            raise RuntimeError("the kit's size did not settle")
+        try:
+            include_text = (
+                options.text if options.text is not None else len(data) <= TEXT_BY_DEFAULT_MAX
+            )
+            kdf = max(container.passphrase_slots(), key=lambda s: s.kdf.memory_kib).kdf
+            facts = KitFacts(
+                title=options.title,
+                printed=printed,
+                vault_id=container.vault_id,
+                kit_id=kit_id,
+                generation=container.generation,
+                entry_count=len(vault.entries),
+                kdf=(
+                    f"Argon2id, {kdf.memory_kib // 1024} MiB memory, {kdf.time_cost} passes, "
+                    f"{kdf.parallelism} lanes"
+                ),
+                memory_mib=-(-kdf.memory_kib // 1024),
+                vault_size=len(data),
+                n=len(frames),
+                k=frames[0].k,
+                index=tuple((e.name, e.kind) for e in vault.entries) if options.index else None,
+            )
+            pdf = render_kit(frames, facts, options.paper, include_text)
 
-        def prove(written: bytes) -> None:
-            verify_pdf(written, data, frames, include_text)
+            def prove(written: bytes) -> None:
+                verify_pdf(written, data, frames, include_text)
 
-        path = write_private(out, pdf, force, verify=prove)
-        vault.meta["kit"] = {
-            "id": kit_id.hex(),
-            "generation": container.generation,
-            "printed": facts.printed,
-            "n": facts.n,
-            "k": facts.k,
-        }
+            path = write_private(out, pdf, force, verify=prove)
+        except BaseException:
+            # No kit was kept, so the vault must not claim one: put the old record back.
+            if earlier is None:
+                vault.meta.pop("kit", None)
+            else:
+                vault.meta["kit"] = earlier
+            vf.save_now(vault)
+            raise
     return KitReport(
         path,
         kit_id,

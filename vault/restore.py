@@ -27,6 +27,22 @@ class KitSeen:
     sources: set[str] = field(default_factory=set)
 
 
+def _lines_text(code_no: int, numbers: list[int]) -> str:
+    """'line 003-07 is' or 'lines 003-18 to 003-19 are' (runs of numbers joined)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [
+        f"{code_no:03d}-{r[0]:02d}" + (f" to {code_no:03d}-{r[-1]:02d}" if len(r) > 1 else "")
+        for r in runs
+    ]
+    plural = len(numbers) > 1
+    return f"line{'s' * plural} {', '.join(parts)} {'are' if plural else 'is'}"
+
+
 class RestoreSession:
     """Frames from scans, photos and typed text, kept apart per kit and never mixed."""
 
@@ -35,6 +51,7 @@ class RestoreSession:
         self.unreadable = 0
         self.typed: list[TypedLine] = []
         self.typed_problems: dict[int, list[int]] = {}
+        self.rejected_lines: list[str] = []  # typed lines whose numbers no kit can have
 
     def add_text(self, text: str, source: str = "") -> bool:
         """Add one decoded QR text or pasted frame; False if it was not a usable frame."""
@@ -60,7 +77,14 @@ class RestoreSession:
                 continue
             if stripped.upper().startswith("RVK1:"):
                 self.add_text(stripped, source)
-            elif (typed := parse_typed_line(stripped)) is not None:
+                continue
+            try:
+                typed = parse_typed_line(stripped)
+            except InvalidData as exc:
+                # One bad line loses only itself: the other codes may still be enough.
+                self.rejected_lines.append(exc.message)
+                continue
+            if typed is not None:
                 self.typed.append(typed)
         frames, self.typed_problems = frames_from_typed(self.typed)
         for frame in frames:
@@ -71,17 +95,75 @@ class RestoreSession:
         stripped = line.strip()
         if stripped.upper().startswith("RVK1:"):
             return "whole code added" if self.add_text(stripped, "typed") else "not a valid code"
-        typed = parse_typed_line(stripped)
+        try:
+            typed = parse_typed_line(stripped)
+        except InvalidData as exc:
+            return exc.message
         if typed is None:
             return "not a kit line: type it as printed, starting with the code and line number"
         label = f"{typed.code_no:03d}-{typed.line_no:02d}"
         if not typed.ok:
-            return f"line {label} does not match its checksum, please retype it"
+            return f"line {label} does not match its check characters: retype it"
         before = self._complete_codes()
         self.add_lines([stripped], "typed")
         if self._complete_codes() > before:
             return f"line {label} ok: code {typed.code_no} is complete"
         return f"line {label} ok"
+
+    def typed_report(self) -> list[str]:
+        """One line per typed line to fix: which fail their check, which are missing."""
+        layout = self._typed_layout()
+        per_code = layout[2] if layout else None
+        typed = {(t.code_no, t.line_no): t for t in self.typed}
+        report = list(self.rejected_lines)
+        for code_no, numbers in sorted(self.typed_problems.items()):
+            missing = []
+            for line_no in numbers:
+                held = typed.get((code_no, line_no))
+                if held is not None and not held.ok:
+                    report.append(
+                        f"line {code_no:03d}-{line_no:02d} does not match its check "
+                        "characters: retype it"
+                    )
+                else:
+                    missing.append(line_no)
+            last = max(n for c, n in typed if c == code_no)
+            if per_code is not None and missing and missing[-1] > last:
+                missing[-1:] = list(range(last + 1, per_code + 1))  # a short code's tail
+            if missing:
+                report.append(f"code {code_no}: {_lines_text(code_no, missing)} missing")
+            elif per_code is not None and last >= per_code and numbers == [last + 1]:
+                report.append(
+                    f"code {code_no}: every line checks but the code does not: a line may "
+                    "have the wrong code or line number"
+                )
+        return report
+
+    def typed_shortfall(self) -> str:
+        """Why typed input does not rebuild the vault yet, and how many lines are needed."""
+        complete = self._complete_codes()
+        needed = self.lines_needed()
+        layout = self._typed_layout()
+        if layout is None:
+            return (
+                f"{complete} complete code{'s' * (complete != 1)} in the typed lines, and the "
+                "kit's size cannot be told yet: type every line of a code, starting at line 01"
+            )
+        _, k, per_code = layout
+        return (
+            f"{complete} of the {k} complete codes needed are in the typed lines: "
+            f"{needed} more line{'s' * (needed != 1)} needed (a code has {per_code} lines)"
+        )
+
+    def _typed_layout(self) -> tuple[int, int, int] | None:
+        good: dict[int, dict[int, str]] = {}
+        for tl in self.typed:
+            if tl.ok:
+                good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
+        for lines in good.values():
+            if 1 in lines and 2 in lines and (layout := typed_layout(lines[1] + lines[2])):
+                return layout
+        return None
 
     def _complete_codes(self) -> int:
         return sum(len(seen.frames.frames) for seen in self.kits.values())
@@ -94,12 +176,7 @@ class RestoreSession:
         for tl in self.typed:
             if tl.ok:
                 good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
-        layout = None
-        for lines in good.values():
-            if 1 in lines and 2 in lines:
-                layout = typed_layout(lines[1] + lines[2])
-                if layout:
-                    break
+        layout = self._typed_layout()
         if layout is None:
             return None
         _, k, per_code = layout

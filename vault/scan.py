@@ -33,6 +33,8 @@ MAX_PAGES = 200
 # Only common scan and photo formats: every extra PIL decoder is extra attack surface.
 IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "PPM")
 _Task = tuple[str, str, int, int]  # source, "pdf" or "image", 0-based page, dpi
+# What a folder given as a source contributes: what scanners and phones write.
+FOLDER_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,38 @@ def _plan(path: str | Path, dpi: int) -> list[_Task]:
     return [(source, "image", i, dpi) for i in range(frames)]
 
 
+def expand_folders(paths: Sequence[str | Path]) -> list[str]:
+    """Paths with each folder replaced by the PDFs and images directly inside it, by name.
+
+    A person told "put the photos in a folder" should not need wildcards: a folder is read
+    like the list of its PDF, PNG, JPEG and TIFF files (hidden files and subfolders skipped).
+    """
+    out: list[str] = []
+    for path in paths:
+        folder = Path(path)
+        if not folder.is_dir():
+            out.append(str(path))
+            continue
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            raise MissingInput(f"{folder}: cannot read the folder ({exc.strerror})") from None
+        found = [
+            str(folder / name)
+            for name in names
+            if not name.startswith(".")
+            and name.lower().endswith(FOLDER_SUFFIXES)
+            and (folder / name).is_file()
+        ]
+        if not found:
+            raise MissingInput(
+                f"the folder {folder} holds no PDF, PNG, JPEG or TIFF files",
+                hint="put the photos or scans of the codes sheets in it, or name the files",
+            )
+        out.extend(found)
+    return out
+
+
 def _init_worker(cancelled: Event) -> None:
     # Ctrl-C reaches every process of the terminal; the parent alone handles it, so the
     # workers do not print a traceback each.
@@ -248,7 +282,7 @@ def scan_paths(
     if dpi <= 0:
         raise ValueError("dpi must be positive")
     # Every file is checked here, before any page is scanned, so a typo fails at once.
-    tasks = [task for path in paths for task in _plan(path, dpi)]
+    tasks = [task for path in expand_folders(paths) for task in _plan(path, dpi)]
     workers = min(workers or min(2, os.cpu_count() or 1), len(tasks))
     if workers <= 1:
         return _scan_here(tasks, progress, stop)

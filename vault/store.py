@@ -74,6 +74,7 @@ class VaultFile:
         # The printed date of a kit that a save by this object made out of date (for a
         # one-time note); None while no save here turned a current kit stale.
         self.kit_went_stale: str | None = None
+        self._editing: _Editing | None = None
 
     @property
     def bak_path(self) -> Path:
@@ -142,24 +143,46 @@ class VaultFile:
             container, master_key, vault, _ = self._open(passphrase)
             # Compared in today's payload form: opening a file written in an older version
             # is no reason to save it, and an upgrade alone does not make a printed kit stale.
-            before = vault.to_bytes()
             vault.keep_log = True
             was = vault.kit_status()
-            yield vault
-            if vault.entries_changed_since(before):
-                # Bookkeeping (such as recording a printed kit) does not make a kit stale;
-                # a change to any entry does.
-                vault.meta["content_generation"] = container.generation + 1
-            after = vault.to_bytes()
-            if after != before:
-                self._save(
-                    container.vault_id,
-                    container.generation + 1,
-                    container.slots,
-                    master_key,
-                    after,
-                )
-                self._note_stale(was, vault)
+            self._editing = _Editing(container, master_key, vault.to_bytes())
+            try:
+                yield vault
+                self._commit(vault)
+            finally:
+                self._editing = None
+            self._note_stale(was, vault)
+
+    @property
+    def next_generation(self) -> int:
+        """Inside edit(): the generation the next save will write."""
+        if self._editing is None:
+            raise RuntimeError("next_generation is only known inside edit()")
+        return self._editing.generation + 1
+
+    def save_now(self, vault: Vault) -> bytes:
+        """Inside edit(): save the contents now, still under the lock; the file's bytes.
+
+        For work that needs the saved file itself while keeping others out, such as printing
+        a kit that records itself (the kit must hold the very generation that knows it).
+        """
+        self._commit(vault)
+        return self.read_bytes()
+
+    def _commit(self, vault: Vault) -> None:
+        state = self._editing
+        if state is None:
+            raise RuntimeError("save_now is only possible inside edit()")
+        if vault.entries_changed_since(state.before):
+            # Bookkeeping (such as recording a printed kit) does not make a kit stale;
+            # a change to any entry does.
+            vault.meta["content_generation"] = state.generation + 1
+        after = vault.to_bytes()
+        if after != state.before:
+            c = state.container
+            self._save(c.vault_id, state.generation + 1, c.slots, state.master_key, after)
+            state.generation += 1
+            state.before = after
 
     def _note_stale(self, was: str, vault: Vault) -> None:
         """Remember a save that turned a current kit stale (only that transition: once)."""
@@ -422,6 +445,16 @@ class VaultFile:
         """Delete temp files left by a save that was killed (we hold the lock: none is live)."""
         for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             stale.unlink(missing_ok=True)
+
+
+class _Editing:
+    """The state of one edit(): what was opened and what the file holds now."""
+
+    def __init__(self, container: Container, master_key: bytes, before: bytes) -> None:
+        self.container = container
+        self.master_key = master_key
+        self.generation = container.generation
+        self.before = before
 
 
 def _write_all(fd: int, data: bytes) -> None:
