@@ -434,14 +434,17 @@ def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]
 
 
 def _text_pages(frames: list[Frame], k: int, body: float, width: float) -> list[list[Item]]:
+    codes = f"{k} complete code{'s' * (k > 1)}"
     intro = _wrap(
         "Use these pages only if photos or scans of the codes sheets do not restore the vault. "
-        "Type each line exactly as printed, including the code and line number at the start "
-        "(for example 003-07) and the last two characters, which check the line. Case, spaces "
-        "and dashes do not matter; 0 and O are treated the same, and so are 1, I and L. "
-        f"You only need {k} complete code{'s' * (k > 1)}: type every line of any {k} "
-        f"code{'s' * (k > 1)} into a plain "
-        "text file named typed.txt, then run:",
+        "Run the command below: it asks for one line at a time and checks each line as you "
+        "press Enter. Type each line as printed, including the code and line number at the "
+        "start (for example 003-07) and the last two characters, which check the line. Case, "
+        "spaces and dashes do not matter; 0 and O are treated the same, and so are 1, I and L. "
+        "The dots that end the last line of a code need not be typed. "
+        f"You only need {codes}: every line of any {'one' if k == 1 else k} of the codes. "
+        "(A plain text file of "
+        "typed lines works too: rvault restore --text typed.txt.)",
         "p",
         width,
     )
