@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -335,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI with one error handler for every command."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("RVAULT_DEBUG"))
+    if (store := sys.modules.get("vault.store")) is not None:
+        store.SAVED.clear()  # a new command in the same process (tests) starts unsaved
     try:
         status = cli.main(args=args, prog_name="rvault", standalone_mode=False)
     except VaultError as exc:
@@ -359,15 +362,29 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("\nInterrupted; nothing was changed.", err=True)
         sys.exit(130)
+    except OSError as exc:
+        from .store import SAVED
+
+        if SAVED and not debug:
+            # The change is saved (a code may be spent): only telling about it failed, e.g.
+            # stderr closed. Success, or a retrying script would spend another code.
+            sys.exit(0)
+        _unexpected(exc, debug)
     except Exception as exc:  # the one place that turns a bug into a one-line report
-        if debug:
-            raise
+        _unexpected(exc, debug)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _unexpected(exc: Exception, debug: bool) -> None:
+    """Report a bug in one line (with --debug: the traceback) and exit 1."""
+    if debug:
+        raise exc
+    with contextlib.suppress(OSError):
         click.echo(
             f"rvault: unexpected error: {type(exc).__name__}; rerun with --debug for details",
             err=True,
         )
-        sys.exit(1)
-    sys.exit(status if isinstance(status, int) else 0)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -143,8 +143,9 @@ def _restore_target(opts: Options, out: str | None) -> Path:
             f"a vault already exists at {target}; restore never replaces it",
             hint="give --out PATH to restore to another file",
         )
-    # Created 0700 like every folder rvault makes: it will hold the vault and its backups.
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from .store import make_private_dirs
+
+    make_private_dirs(target.parent)  # it will hold the vault and its backups
     return target
 
 

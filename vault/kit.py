@@ -23,14 +23,15 @@ from .frames import (
     plan,
 )
 from .restore import RestoreSession
-from .store import VaultFile, write_private
+from .store import VaultFile, make_private_dirs, write_private
 
 DEFAULT_PARITY = 25.0
 VERIFY_DPI = 300
 # Typing more than this by hand is unrealistic; above it the text pages need --text.
 TEXT_BY_DEFAULT_MAX = 8 * 1024
 KIT_ID_LEN = 8
-_SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
+# The header's own label, whole: a title such as "codes sheet 5 of 5" must not pass for it.
+_SHEET = re.compile(r"RVK1 · codes sheet (\d+) of (\d+) · page \d+ of \d+")
 _CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")  # a large code has 100+ lines
 
 
@@ -249,7 +250,7 @@ def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: 
     from .paper import qr_png, qr_svg
 
     folder = Path(qr_dir)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(folder)
     for text in codes:
         frame = parse_frame_text(text)
         stem = f"code-{frame.index + 1:03d}-of-{frame.n:03d}"

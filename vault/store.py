@@ -68,7 +68,11 @@ class VaultFile:
     def __init__(
         self, path: str | os.PathLike[str], *, rng: Rng = random_bytes, lock_timeout: float = 30.0
     ) -> None:
-        self.path = Path(path)
+        given = Path(path)
+        # A symlinked vault (say, into a synced folder) is resolved once: os.replace on the
+        # link would turn it into a regular file and silently split the vault in two, so
+        # the lock, temp files and .bak all live beside the real file instead.
+        self.path = Path(os.path.realpath(given)) if given.is_symlink() else given
         self.rng = rng
         self.lock_timeout = lock_timeout
         # The printed date of a kit that a save by this object made out of date (for a
@@ -119,7 +123,7 @@ class VaultFile:
         check_new_kdf(kdf, allow_weak)
         if not passphrase:
             raise InvalidData("the passphrase is empty")
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         with self._locked(create=True):
             if self.path.exists():
                 raise AlreadyExists(
@@ -370,6 +374,7 @@ class VaultFile:
             else:
                 self._keep_backup()
                 os.replace(tmp, self.path)
+            SAVED.append(self.path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             if exc.errno == errno.EEXIST:
@@ -388,8 +393,8 @@ class VaultFile:
 
     def _keep_backup(self) -> None:
         """Make the current file the .bak, atomically (the .bak is never half-written)."""
-        staged = self.bak_path.with_name(f".{self.bak_path.name}.{os.getpid()}.tmp")
-        staged.unlink(missing_ok=True)
+        # A random part, so no file or folder of that name can be in the way.
+        staged = self.bak_path.with_name(f".{self.bak_path.name}.{os.urandom(6).hex()}.tmp")
         try:
             os.link(self.path, staged)
         except OSError as exc:
@@ -414,7 +419,7 @@ class VaultFile:
         import fcntl
 
         if create:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(self.path.parent)
         else:
             # No lock file (or folders) for a vault that is not there.
             self.require()
@@ -436,6 +441,11 @@ class VaultFile:
                             f"{self.path} is locked by another rvault process"
                         ) from None
                     time.sleep(0.02)
+                except OSError as exc:  # EIO; ENOLCK on NFS without a lock daemon
+                    raise StorageError(
+                        f"cannot lock {self.lock_path}: {exc.strerror or exc}",
+                        hint="keep the vault on a local disk that supports file locks",
+                    ) from None
             self._remove_stale_temps()
             yield
         finally:
@@ -443,8 +453,37 @@ class VaultFile:
 
     def _remove_stale_temps(self) -> None:
         """Delete temp files left by a save that was killed (we hold the lock: none is live)."""
+        import stat
+
         for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
-            stale.unlink(missing_ok=True)
+            try:
+                if not stat.S_ISREG(stale.lstat().st_mode):
+                    continue  # a folder or link that merely looks like ours is not ours
+                stale.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot remove the stale temp file {stale}: {exc.strerror or exc}",
+                    hint="the disk may be failing: copy the vault and its .bak somewhere safe",
+                ) from None
+
+
+SAVED: list[Path] = []  # vaults saved by this process: once one is, the command succeeded
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create folder and any missing parents 0700, whatever the umask."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
 
 
 class _Editing:

@@ -1,0 +1,170 @@
+"""Regression tests for the adversarial review (issue 12): each finding, against real files.
+
+Every test here failed before its fix: a symlinked vault split in two, a folder named like a
+temp file broke every save, an unwritable stderr turned a saved change into exit 1, a lock
+failure was an "unexpected error", umask 000 made rvault's folders world-writable, and a kit
+title that reads like a sheet label failed verification.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PASSPHRASE, run_main
+
+from vault import BackupCode, Entry, VaultFile
+from vault.errors import StorageError
+from vault.kit import KitOptions, make_kit
+
+# --- 6. a symlinked vault ------------------------------------------------------------------
+
+
+def test_a_symlinked_vault_is_saved_through_the_link(vf: VaultFile, tmp_path: Path) -> None:
+    synced = tmp_path / "synced"
+    synced.mkdir()
+    real = synced / "vault.rvault"
+    vf.path.rename(real)
+    link = tmp_path / "link.rvault"
+    link.symlink_to(real)
+    linked = VaultFile(link)
+    for i in range(2):  # the first save, and every later one
+        linked.add(PASSPHRASE, Entry(f"Note {i}", "note", secret=f"secret {i}"))
+    assert link.is_symlink() and link.resolve() == real
+    assert VaultFile(real).load(PASSPHRASE).has("Note 1")
+    assert (synced / "vault.rvault.bak").is_file()
+    assert not (synced / "vault.rvault.bak").is_symlink()
+    assert not (tmp_path / "link.rvault.bak").exists()
+    assert not (tmp_path / "link.rvault.lock").exists()  # the lock is beside the real file
+    assert (synced / "vault.rvault.lock").exists()
+
+
+# --- 10. names that look like rvault's temp files ----------------------------------------
+
+
+def test_a_folder_named_like_a_temp_file_does_not_break_saves(vf: VaultFile) -> None:
+    trap = vf.path.with_name(f".{vf.path.name}.x.tmp")
+    trap.mkdir()
+    (trap / "keep.txt").write_text("someone's")
+    bak_trap = vf.path.with_name(f".{vf.path.name}.bak.{os.getpid()}.tmp")
+    bak_trap.mkdir()
+    vf.add(PASSPHRASE, Entry("A", "note", secret="one"))
+    vf.add(PASSPHRASE, Entry("B", "note", secret="two"))
+    assert vf.load(PASSPHRASE).has("B")
+    assert (trap / "keep.txt").read_text() == "someone's"  # not ours: left alone
+    assert bak_trap.is_dir()
+
+
+def test_a_stale_temp_file_is_still_swept(vf: VaultFile) -> None:
+    stale = vf.path.with_name(f".{vf.path.name}.abc123.tmp")
+    stale.write_bytes(b"half a save")
+    vf.add(PASSPHRASE, Entry("A", "note", secret="one"))
+    assert not stale.exists()
+
+
+# --- 11. the exit status of a saved change -------------------------------------------------
+
+
+def _rvault_proc(args: list[str], env: dict[str, str], stdin: str, stderr_path: str) -> int:
+    with open(stderr_path, "w") as err:
+        return subprocess.run(
+            [sys.executable, "-m", "vault", *args],
+            input=stdin,
+            text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            timeout=120,
+        ).returncode
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_spent_code_exits_0_even_when_stderr_cannot_be_written(
+    vf: VaultFile, cli_env: dict[str, str]
+) -> None:
+    vf.add(PASSPHRASE, Entry("G", "backup-codes", codes=[BackupCode("11111"), BackupCode("2")]))
+    # `use` prints the code, saves, then says how many are left: that last line fails.
+    assert _rvault_proc(["use", "G"], cli_env, "", "/dev/full") == 0
+    assert vf.load(PASSPHRASE).get("G").codes[0].used
+    assert _rvault_proc(["add", "N", "--kind", "note"], cli_env, "text\n", "/dev/full") == 0
+    assert vf.load(PASSPHRASE).has("N")
+    # "Found 2 backup codes." comes before the save: failing there saves nothing, exit 1.
+    codes = "11111-11111\n22222-22222\n"
+    assert _rvault_proc(["add", "C", "--kind", "backup-codes"], cli_env, codes, "/dev/full") == 1
+    assert not vf.load(PASSPHRASE).has("C")
+
+
+# --- 13. lock failures ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [errno.EIO, errno.ENOLCK])
+def test_a_lock_that_fails_is_a_storage_error(
+    vf: VaultFile, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    import fcntl
+
+    def broken(fd: int, op: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(fcntl, "flock", broken)
+    with pytest.raises(StorageError, match="cannot lock") as info:
+        vf.add(PASSPHRASE, Entry("A", "note", secret="x"))
+    assert info.value.exit_code == 74
+    assert "local disk" in info.value.hint
+
+
+def test_eio_while_sweeping_temp_files_is_a_storage_error(
+    vf: VaultFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = vf.path.with_name(f".{vf.path.name}.abc.tmp")
+    stale.write_bytes(b"x")
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self == stale:
+            raise OSError(errno.EIO, "Input/output error")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(StorageError, match="stale temp file"):
+        vf.add(PASSPHRASE, Entry("A", "note", secret="x"))
+
+
+def test_a_lock_failure_through_the_cli_is_one_line_and_exit_74(
+    vf: VaultFile, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # A lock file rvault cannot open (a folder in its place) fails the same clean way.
+    vf.lock_path.unlink(missing_ok=True)
+    vf.lock_path.mkdir()
+    r = run_main(["add", "N", "--kind", "note"], cli_env, stdin="text\n")
+    assert r.code == 74, r.stderr
+    assert r.stderr.startswith("rvault: error: cannot create lock file")
+    assert "Traceback" not in r.stderr and "unexpected" not in r.stderr
+
+
+# --- 14. folders rvault creates ------------------------------------------------------------
+
+
+def test_folders_are_created_0700_under_umask_000(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        deep = tmp_path / "a" / "b" / "c" / "vault.rvault"
+        VaultFile(deep).create(PASSPHRASE, __import__("conftest").CHEAP_KDF, allow_weak=True)
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "c"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    assert deep.stat().st_mode & 0o777 == 0o600
+
+
+# --- 12. a title that reads like a sheet label ---------------------------------------------
+
+
+def test_a_title_like_a_sheet_label_still_verifies(vf: VaultFile, tmp_path: Path) -> None:
+    vf.add(PASSPHRASE, Entry("GitHub", "backup-codes", codes=[BackupCode("12345-67890")]))
+    report = make_kit(vf, PASSPHRASE, tmp_path / "kit.pdf", KitOptions(title="codes sheet 5 of 5"))
+    assert report.n >= 3 and (tmp_path / "kit.pdf").exists()
