@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -168,3 +173,114 @@ def test_a_title_like_a_sheet_label_still_verifies(vf: VaultFile, tmp_path: Path
     vf.add(PASSPHRASE, Entry("GitHub", "backup-codes", codes=[BackupCode("12345-67890")]))
     report = make_kit(vf, PASSPHRASE, tmp_path / "kit.pdf", KitOptions(title="codes sheet 5 of 5"))
     assert report.n >= 3 and (tmp_path / "kit.pdf").exists()
+
+
+# --- 5. the --editor plaintext and signals ------------------------------------------------
+
+WAITING_EDITOR = """\
+import sys, time
+from pathlib import Path
+Path(sys.argv[1]).write_text("a secret typed in the editor\\n")
+marker = Path(__import__("os").environ["RVAULT_TEST_MARKER"])
+marker.write_text(sys.argv[1])
+while True:  # an editor left open until the test signals rvault
+    time.sleep(3600)
+"""
+
+QUICK_EDITOR = """\
+import sys
+from pathlib import Path
+Path(sys.argv[1]).write_text("a short note\\n")
+"""
+
+
+@pytest.fixture
+def ram_dir(tmp_path: Path) -> Iterator[Path]:
+    from vault.secrets_in import is_ram_backed
+
+    if not is_ram_backed("/dev/shm"):
+        pytest.skip("needs /dev/shm on tmpfs")
+    folder = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_the_editor_is_open_shreds_the_temp_file(
+    vf: VaultFile, cli_env: dict[str, str], tmp_path: Path, ram_dir: Path, sig: int
+) -> None:
+    editor, marker = tmp_path / "editor.py", tmp_path / "marker"
+    editor.write_text(WAITING_EDITOR)
+    env = {
+        **cli_env,
+        "XDG_RUNTIME_DIR": str(ram_dir),
+        "EDITOR": f"{sys.executable} {editor}",
+        "RVAULT_TEST_MARKER": str(marker),
+    }
+    before = vf.path.read_bytes()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vault", "add", "Bank PIN", "--kind", "note", "--editor"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(marker, proc)  # the editor has the file open: the moment that matters
+        temp = Path(marker.read_text())
+        assert temp.exists() and temp.parent == ram_dir
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + sig, err
+    assert not temp.exists()
+    assert list(ram_dir.iterdir()) == []
+    assert "temp file was shredded" in err and "Traceback" not in err
+    assert vf.path.read_bytes() == before
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen[str]) -> None:
+    """Until the editor has written the marker (an event, not a guess at the speed)."""
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"rvault exited early: {proc.communicate()}")
+        time.sleep(0.01)
+
+
+def test_later_runs_sweep_what_a_killed_edit_left(
+    vf: VaultFile, cli_env: dict[str, str], tmp_path: Path, ram_dir: Path
+) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = ram_dir / f"rvault-edit-{int(dead.stdout)}-abcdef.txt"
+    stale.write_text("the plaintext of a SIGKILLed edit")
+    live = ram_dir / f"rvault-edit-{os.getpid()}-abcdef.txt"  # a running rvault's: kept
+    live.write_text("still being edited")
+    other = ram_dir / "someone-else.txt"
+    other.write_text("not rvault's")
+    editor = tmp_path / "editor.py"
+    editor.write_text(QUICK_EDITOR)
+    env = {**cli_env, "XDG_RUNTIME_DIR": str(ram_dir), "EDITOR": f"{sys.executable} {editor}"}
+    r = run_main(["add", "Note", "--kind", "note", "--editor"], env)
+    assert r.code == 0, r.stderr
+    assert not stale.exists() and live.exists() and other.exists()
+    assert vf.load(PASSPHRASE).get("Note").secret.strip() == "a short note"
+
+
+def test_the_editor_file_only_goes_to_a_ram_backed_folder(
+    tmp_path: Path, ram_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vault.secrets_in import is_ram_backed, ram_temp_dir
+
+    assert is_ram_backed(str(ram_dir))
+    disk = Path(__file__).resolve().parent  # the checkout: a real disk, not tmpfs
+    assert not is_ram_backed(str(disk))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(disk))
+    assert ram_temp_dir() == Path("/dev/shm")

@@ -88,11 +88,20 @@ def prompt_lines(prompt: str) -> str:
     return "\n".join(lines)
 
 
+RAM_FILESYSTEMS = ("tmpfs", "ramfs")
+_EDIT_PREFIX = "rvault-edit-"
+
+
 def ram_temp_dir() -> Path:
     """A memory-backed directory for the editor's temp file, so the secret stays off disk."""
     # mkstemp gives an unguessable 0600 name, so a shared /dev/shm is safe to use here.
     for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm"):  # noqa: S108
-        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
+        if (
+            candidate
+            and os.path.isdir(candidate)
+            and os.access(candidate, os.W_OK)
+            and is_ram_backed(candidate)
+        ):
             return Path(candidate)
     raise UsageProblem(
         "no memory-backed temp directory for --editor (tried $XDG_RUNTIME_DIR and /dev/shm)",
@@ -100,17 +109,90 @@ def ram_temp_dir() -> Path:
     )
 
 
+def is_ram_backed(folder: str) -> bool:
+    """Whether folder lives on tmpfs or ramfs (per /proc/self/mounts; False if unknown)."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as f:
+            mounts = [line.split()[:3] for line in f if len(line.split()) >= 3]
+    except OSError:
+        return False  # not Linux: no way to tell, so no promise of "never on disk"
+    real = os.path.realpath(folder)
+    best, fstype = "", ""
+    for _, point, kind in mounts:
+        point = point.replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, fstype = point, kind
+    return fstype in RAM_FILESYSTEMS
+
+
+def _shred(path: Path) -> None:
+    """Overwrite a small temp file with zeros, then remove it (errors ignored)."""
+    with contextlib.suppress(OSError):
+        size = path.stat().st_size
+        with open(path, "r+b") as f:
+            f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def sweep_stale_edits(folder: Path) -> int:
+    """Shred editor temp files that an rvault killed mid-edit left behind; how many."""
+    swept = 0
+    for path in folder.glob(f"{_EDIT_PREFIX}*-*.txt"):
+        pid_text = path.name[len(_EDIT_PREFIX) :].split("-", 1)[0]
+        try:
+            st = path.lstat()
+            pid = int(pid_text) if pid_text.isdigit() and len(pid_text) < 10 else 0
+        except OSError:
+            continue
+        if st.st_uid != os.getuid() or not path.is_file() or pid <= 0 or _alive(pid):
+            continue
+        _shred(path)
+        swept += 1
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived while the editor was open."""
+
+
 def edit_in_editor(initial: str = "") -> str:
     """Open $VISUAL/$EDITOR on a 0600 file in RAM, return what was saved, then shred it."""
     import shlex
+    import signal
     import subprocess
     import tempfile
 
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise UsageProblem("--editor needs $EDITOR (or $VISUAL) to be set")
-    fd, name = tempfile.mkstemp(prefix="rvault-", suffix=".txt", dir=ram_temp_dir())
+    folder = ram_temp_dir()
+    sweep_stale_edits(folder)  # what a SIGKILL (which nothing can catch) left behind
+    fd, name = tempfile.mkstemp(prefix=f"{_EDIT_PREFIX}{os.getpid()}-", suffix=".txt", dir=folder)
     path = Path(name)
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    # Closing the terminal (SIGHUP) or `kill` (SIGTERM) must still shred the plaintext:
+    # both become an exception that unwinds through the finally below.
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()  # signals need it
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP) if main}
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(initial)
@@ -119,12 +201,16 @@ def edit_in_editor(initial: str = "") -> str:
         if status != 0:
             raise UsageProblem(f"the editor exited with status {status}; nothing was saved")
         return path.read_text(encoding="utf-8")
-    finally:
+    except _Stopped as stopped:
+        _shred(path)
+        signum = int(stopped.args[0])
         with contextlib.suppress(OSError):
-            size = path.stat().st_size
-            with open(path, "r+b") as f:
-                f.write(b"\0" * size)
-        path.unlink(missing_ok=True)
+            sys.stderr.write("\nrvault: stopped; the editor's temp file was shredded\n")
+        raise SystemExit(128 + signum) from None
+    finally:
+        _shred(path)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def read_secret(from_file: str | None, use_editor: bool, what: str, multiline: bool) -> str:
