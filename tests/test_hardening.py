@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -284,3 +285,59 @@ def test_the_editor_file_only_goes_to_a_ram_backed_folder(
     assert not is_ram_backed(str(disk))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(disk))
     assert ram_temp_dir() == Path("/dev/shm")
+
+
+# --- 4. PDFs whose images or pages are larger than any scan -------------------------------
+
+
+def _pdf(media: str, image: tuple[int, int] | None = None, copies: int = 1) -> bytes:
+    """A minimal PDF (PDFium rebuilds the missing xref): one page, optional image XObjects."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"]
+    names = b"".join(b"/Im%d %d 0 R " % (i, 5 + i) for i in range(copies if image else 0))
+    objs.append(
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [" + media.encode() + b"] /Contents 4 0 R "
+        b"/Resources << /XObject << " + names + b">> >> >>"
+    )
+    draw = b"".join(b"q 100 0 0 100 0 0 cm /Im%d Do Q " % i for i in range(copies if image else 0))
+    objs.append(b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream")
+    if image:
+        body = zlib.compress(b"\xff" * 1000)  # the dictionary claims far more: never decoded
+        for _ in range(copies):
+            objs.append(
+                b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+                % (image[0], image[1], len(body))
+                + body
+                + b"\nendstream"
+            )
+    out = b"%PDF-1.4\n" + b"".join(
+        b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n" for i, o in enumerate(objs)
+    )
+    return out + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.mark.parametrize(
+    "pdf, words",
+    [
+        (_pdf("0 0 595 842", (20000, 20000)), "images too large"),  # 400 MP in one image
+        (_pdf("0 0 595 842", (9000, 9000), copies=3), "images too large"),  # 243 MP in three
+        (_pdf("0 0 200000 200000"), "not a scanned or printed page"),  # a 70 m page box
+    ],
+)
+def test_pdfs_beyond_any_scan_are_refused_before_rendering(
+    tmp_path: Path, pdf: bytes, words: str
+) -> None:
+    path = tmp_path / "forged.pdf"
+    path.write_bytes(pdf)
+    r = run_main(["restore", path, "--out", tmp_path / "out.rvault"])
+    assert r.code == 65, r.stderr
+    assert words in r.stderr and "page 1 of" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out.rvault").exists()
+
+
+def test_an_ordinary_scanned_page_still_renders(tmp_path: Path) -> None:
+    from vault.scan import render_pdf_pages
+
+    [page] = list(render_pdf_pages(_pdf("0 0 595 842", (2480, 3508)), dpi=150))
+    assert page.size == (1240, 1755)  # A4 at 150 dpi, rounded up by PDFium

@@ -30,6 +30,12 @@ DEFAULT_DPI = 300
 # 12 MP and an A4 scan at 600 dpi is 35 MP; nobody's recovery kit has 200 pages.
 MAX_PIXELS = 100_000_000
 MAX_PAGES = 200
+# PDFium decodes a page's embedded images at their full size whatever the render scale, so
+# they are bounded too, from their dictionaries, before rendering: a scanned page holds one
+# image of at most a few tens of megapixels. A page larger than 2 m a side is no scan, and
+# rendering its vector content would take seconds for nothing.
+MAX_IMAGE_OBJECTS = 256
+MAX_PAGE_POINTS = 2000 / 25.4 * 72
 # Only common scan and photo formats: every extra PIL decoder is extra attack surface.
 IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "PPM")
 _Task = tuple[str, str, int, int]  # source, "pdf" or "image", 0-based page, dpi
@@ -95,13 +101,43 @@ def _render(doc: Any, index: int, dpi: int, source: str) -> Image:
     try:
         page = doc[index]
         width, height = page.get_size()
+        where = f"page {index + 1} of {source}"
+        if max(width, height) > MAX_PAGE_POINTS:
+            raise InvalidData(
+                f"{where} is {width / 72 * 0.0254:.0f} x {height / 72 * 0.0254:.0f} metres, "
+                "not a scanned or printed page"
+            )
+        _check_images(page, where)
         # A page may declare any size (posters, forged PDFs): lower the resolution so the
-        # bitmap stays under the pixel cap rather than exhaust memory.
+        # bitmap stays under the pixel cap rather than exhaust memory. Annotations are not
+        # drawn: a kit or a scan has none, and their appearance streams escape the checks.
         scale = min(dpi / 72, math.sqrt(MAX_PIXELS / max(width * height, 1)))
-        image: Image = page.render(scale=scale, grayscale=True).to_pil()
+        image: Image = page.render(scale=scale, grayscale=True, draw_annots=False).to_pil()
         return image
     except pdfium.PdfiumError:
         raise InvalidData(f"page {index + 1} of {source} could not be rendered") from None
+
+
+def _check_images(page: Any, where: str) -> None:
+    """Refuse a page whose embedded images would decode to more than the pixel cap."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    total = count = 0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=8):
+        count += 1
+        try:
+            w, h = obj.get_px_size()
+        except pdfium.PdfiumError:
+            continue  # no size: PDFium cannot decode it either
+        total += w * h
+        if count > MAX_IMAGE_OBJECTS or w * h > MAX_PIXELS or total > 2 * MAX_PIXELS:
+            raise InvalidData(
+                f"{where} holds images too large to read safely "
+                f"({max(w * h, total) // 1_000_000} megapixels, {count} images; "
+                f"the limit is {MAX_PIXELS // 1_000_000} megapixels a page)",
+                hint="scan or export the page again at 300-600 dpi",
+            )
 
 
 def scan_pdf(pdf: bytes, source: str = "<pdf>", dpi: int = DEFAULT_DPI) -> list[PageCodes]:
