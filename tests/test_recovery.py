@@ -1089,6 +1089,8 @@ def test_cli_a_misspelt_share_word_names_share_word_and_suggestion(
 ) -> None:
     from shamir_mnemonic.wordlist import WORDLIST
 
+    from vault.recovery import share_word, suggest_words
+
     assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "2-of-3").code == 0
     cli.typed_shares(tmp_path / "rk.pdf", 3)
     words = cli.mnemonics[1].split()
@@ -1098,7 +1100,9 @@ def test_cli_a_misspelt_share_word_names_share_word_and_suggestion(
     for no in (7, 20, 33):
         typo = list(words)
         w = typo[no - 1]
-        typo[no - 1] = w[:-2] + w[-1] + w[-2] if w[-1] != w[-2] else w[:-1]
+        # Two neighbouring letters swapped, where that makes no word (nor the start of one).
+        swaps = (w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(len(w) - 1))
+        typo[no - 1] = next(t for t in swaps if share_word(t) is None and w in suggest_words(t))
         bad = _share_file(cli, "share-2.txt", typo)
         r = cli.recover(cli.vault_path, out=out, shares=[good, bad])
         assert r.code == 65, r.stderr
