@@ -322,7 +322,7 @@ def test_clock_warnings() -> None:
     (old,) = clock_warnings(0, None, True)
     assert "1970-01-01" in old and "cannot be right" in old
     (unsynced,) = clock_warnings(now, None, False)
-    assert "not synchronised" in unsynced
+    assert "not set automatically from the internet" in unsynced
     assert len(clock_warnings(now, now + 3600, False)) == 2
 
 

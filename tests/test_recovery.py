@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -517,8 +518,12 @@ def test_every_single_character_typo_is_caught() -> None:
         positions: set[int] = set()
         count = 0
         for pos, typo in _typos(text):
-            with pytest.raises(InvalidData, match="has a typo: its check characters do not match"):
+            with pytest.raises(InvalidData, match="the recovery key has a typo") as err:
                 parse_recovery_key(typo)
+            # Any group it names (the likeliest, then the others in the hint) includes it.
+            said = f"{err.value.message}; {err.value.hint}"
+            named = [int(g) for g in re.findall(r"group (\d)", said)]
+            assert not named or pos // 6 + 1 in named, (pos, said)
             positions.add(pos)
             count += 1
         assert positions == set(range(KEY_CHARS))
@@ -530,13 +535,24 @@ def test_dropped_added_or_foreign_characters_are_caught() -> None:
     key, text = _key_with_0_and_1()
     chars = text.replace("-", "")
     for pos in range(KEY_CHARS):
-        with pytest.raises(InvalidData, match="53 characters; it should have 54"):
+        with pytest.raises(InvalidData, match=r"53 characters; it should have 54 .*: 1 charac"):
             parse_recovery_key(chars[:pos] + chars[pos + 1 :])
-        with pytest.raises(InvalidData, match="55 characters"):
+        with pytest.raises(InvalidData, match=r"55 characters.*: 1 character too many"):
             parse_recovery_key(chars[:pos] + "7" + chars[pos:])
     for foreign in ("*", "#", "Ä", "_"):
-        with pytest.raises(InvalidData, match="not on the sheet"):
+        with pytest.raises(InvalidData, match="not on the sheet, in group 2 "):
             parse_recovery_key(text[:10] + foreign + text[11:])
+    # Typed in groups, a group one short or one long is named.
+    groups = text.split("-")
+    for g in range(9):
+        short = [*groups[:g], groups[g][1:], *groups[g + 1 :]]
+        with pytest.raises(InvalidData, match=f"1 character missing, in group {g + 1} "):
+            parse_recovery_key(" ".join(short))
+        long = [*groups[:g], groups[g] + "7", *groups[g + 1 :]]
+        with pytest.raises(InvalidData, match=f"1 character too many, in group {g + 1} "):
+            parse_recovery_key("-".join(long))
+    with pytest.raises(InvalidData, match=r"50 characters.*: 4 characters missing$"):
+        parse_recovery_key(chars[:50])
     with pytest.raises(InvalidData):
         parse_recovery_key("")
     assert parse_recovery_key(text) == key
@@ -1009,3 +1025,292 @@ def test_the_summary_names_k_for_every_spelling_of_shares(
 def _raw_cli(cli: Cli, *args: Arg) -> Run:
     """Like cli(...), without its own checks (for a run that is expected to misbehave)."""
     return run_main(args, cli.env)
+
+
+# --- 9. issue 11: a stranger types the key and the shares ---------------------------------
+
+
+def test_a_single_typo_in_each_group_names_that_group_and_never_the_key() -> None:
+    _, text = _key_with_0_and_1()
+    groups = text.split("-")
+    located: dict[int, int] = {}
+    for pos, typo in _typos(text):
+        with pytest.raises(InvalidData) as err:
+            parse_recovery_key(typo)
+        said = f"{err.value.message}; {err.value.hint}"
+        assert not any(g in said.upper() for g in groups), said  # the key is never echoed
+        group = pos // 6 + 1
+        line = 1 if group <= 5 else 2
+        if f"typo: group {group} (line {line}, " in said and "looks wrong" in said:
+            located[group] = located.get(group, 0) + 1
+        if f"typo, most likely in group {group} (line {line}, " in said:
+            located[group] = located.get(group, 0) + 1
+    # Every group, check characters included, is pinpointed by some of its typos.
+    assert sorted(located) == list(range(1, 10)), located
+    # Typos between look-alikes (5 for S, 8 for B) are pinpointed most of the time.
+    chars = text.replace("-", "")
+    hits = tries = 0
+    for pos, c in enumerate(chars):
+        for other in "".join({*"".join(p for p in ("5S", "8B", "2Z", "6G") if c in p)} - {c}):
+            tries += 1
+            typed = chars[:pos] + other + chars[pos + 1 :]
+            with pytest.raises(InvalidData) as err:
+                parse_recovery_key(typed)
+            hits += f"group {pos // 6 + 1} (" in err.value.message
+    assert tries == 0 or hits >= tries * 0.7, (hits, tries)
+
+
+def test_cli_key_file_on_two_lines_and_a_located_typo(
+    filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
+) -> None:
+    _, entries = filled
+    assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf").code == 0
+    text = cli.learn_key(tmp_path / "rk.pdf")
+    groups = text.split("-")
+    two_lines = cli.write("key.txt", "-".join(groups[:5]) + "\n" + "-".join(groups[5:]) + "\n")
+    out = tmp_path / "restored.rvault"
+    r = cli.recover(cli.vault_path, out=out, recovery_key_file=two_lines)
+    assert r.code == 0, r.stderr
+    assert_recovered(out.read_bytes(), entries, parse_recovery_key(text), tmp_path / "c.rvault")
+    # A line left out says how many characters are missing.
+    one_line = cli.write("half.txt", "-".join(groups[:5]) + "\n")
+    r = cli.recover(cli.vault_path, out=tmp_path / "x.rvault", recovery_key_file=one_line)
+    assert r.code == 65, r.stderr
+    assert "30 characters; it should have 54 (9 groups of 6): 24 characters missing" in r.stderr
+    cli.assert_no_leaks()
+
+
+def _share_file(cli: Cli, name: str, words: list[str]) -> Path:
+    return cli.write(name, numbered(" ".join(words)))
+
+
+def test_cli_a_misspelt_share_word_names_share_word_and_suggestion(
+    vf: VaultFile, cli: Cli, tmp_path: Path
+) -> None:
+    from shamir_mnemonic.wordlist import WORDLIST
+
+    from vault.recovery import share_word, suggest_words
+
+    assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "2-of-3").code == 0
+    cli.typed_shares(tmp_path / "rk.pdf", 3)
+    words = cli.mnemonics[1].split()
+    out = tmp_path / "restored.rvault"
+    good = _share_file(cli, "share-1.txt", cli.mnemonics[0].split())
+    # "academic" typed "acadmeic": a letter swap; the suggestion is the word on the sheet.
+    for no in (7, 20, 33):
+        typo = list(words)
+        w = typo[no - 1]
+        # Two neighbouring letters swapped, where that makes no word (nor the start of one).
+        swaps = (w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(len(w) - 1))
+        typo[no - 1] = next(t for t in swaps if share_word(t) is None and w in suggest_words(t))
+        bad = _share_file(cli, "share-2.txt", typo)
+        r = cli.recover(cli.vault_path, out=out, shares=[good, bad])
+        assert r.code == 65, r.stderr
+        said = f"share 2 ({bad}): word {no} is not a word used on share sheets; did you mean "
+        assert said in r.stderr, r.stderr
+        # Short words may have two or three equally close neighbours: the right one is among them.
+        assert f'"{w}"' in r.stderr.split(said)[1].splitlines()[0], r.stderr
+        assert "mnemonic" not in r.stderr.lower() and not out.exists()
+    # A real word in the wrong place is found by the share's own check.
+    swapped = list(words)
+    swapped[11] = WORDLIST[(WORDLIST.index(words[11]) + 77) % 1024]
+    bad = _share_file(cli, "share-2.txt", swapped)
+    r = cli.recover(cli.vault_path, out=out, shares=[good, bad])
+    assert r.code == 65, r.stderr
+    assert f"share 2 ({bad}): word 12 looks wrong" in r.stderr
+    # A word left out says so.
+    bad = _share_file(cli, "share-2.txt", words[:32])
+    r = cli.recover(cli.vault_path, out=out, shares=[good, bad])
+    assert r.code == 65, r.stderr
+    assert "a share has 33 words; found 32 words (1 missing" in r.stderr
+    # Line breaks and numbering anywhere, and only the first 4 letters of a word.
+    loose = cli.write("share-3.txt", "\n".join(f"{i}.{w[:4]}" for i, w in enumerate(words, 1)))
+    r = cli.recover(cli.vault_path, out=out, shares=[good, loose])
+    assert r.code == 0, r.stderr
+    cli.assert_no_leaks()
+
+
+def test_share_files_are_read_bounded(vf: VaultFile, cli: Cli, tmp_path: Path) -> None:
+    big = cli.write("big.txt", "academic " * 10_000)
+    r = cli.recover(cli.vault_path, out=tmp_path / "x.rvault", shares=[big])
+    assert r.code == 65, r.stderr
+    assert "too large for a text file of share words" in r.stderr
+
+
+def test_typed_shares_check_each_word_and_relocate_a_wrong_one() -> None:
+    from shamir_mnemonic.wordlist import WORDLIST
+
+    from vault.recovery import TypedShares
+
+    key = secrets.token_bytes(32)
+    shares = split_key(key, 2, 3)
+    typing = TypedShares()
+    words = shares[2].split()
+    assert typing.prompt() == "share 1, word 1"
+    assert typing.type(" ".join(words[:5])) == []
+    said = typing.type("zzyzx")
+    assert said == ["Word 6 is not a word used on share sheets. Type word 6 again."]
+    (said,) = typing.type(words[5][:-1] + "q " + words[6])
+    assert said.startswith("Word 6 is not a word used on share sheets")
+    assert said.endswith(" Type word 6 again. The words after it were not taken.")
+    assert "?." not in said
+    assert typing.prompt() == "share 1, word 6"
+    typing = TypedShares()
+    wrong = list(words)
+    wrong[20] = WORDLIST[(WORDLIST.index(words[20]) + 1) % 1024]
+    (said,) = typing.type(" ".join(wrong))
+    assert said.startswith("Word 21 of this share looks wrong")
+    assert typing.prompt() == "share 1, word 21"
+    assert typing.type(words[20]) == ["Share 3 ok. 1 more share needed."]
+    assert typing.missing() == 1
+    assert typing.type(" ".join(shares[2].split())) == [
+        "You already gave share 3. Type a different share."
+    ]
+    other = split_key(key, 2, 3)[0]
+    assert "different set of share sheets" in typing.type(other)[0]
+    assert typing.type(shares[0]) == [
+        "Share 1 ok. That makes 2: enough to rebuild the recovery key."
+    ]
+    assert typing.missing() == 0
+    assert combine_shares(list(typing.shares.values())) == key
+
+
+# --- through a real terminal (a pseudo-terminal), as a person would type ------------------
+
+
+class Terminal:
+    """`python -m vault ARGS` on a pseudo-terminal: wait for a prompt, then type a line."""
+
+    def __init__(self, args: list[Arg], env: dict[str, str]) -> None:
+        import pty
+
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            argv = [sys.executable, "-m", "vault", *map(str, args)]
+            os.execve(sys.executable, argv, {**os.environ, **env})  # noqa: S606
+        self.out, self.seen = b"", 0
+
+    def _read(self) -> bytes:
+        import select
+
+        ready, _, _ = select.select([self.fd], [], [], 120)  # a hang guard, not a time limit
+        assert ready, f"no output; so far: {self.out.decode(errors='replace')}"
+        try:
+            return os.read(self.fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            return b""
+
+    def expect(self, text: str) -> None:
+        """Wait until text appears after what was already matched."""
+        while (at := self.out.find(text.encode(), self.seen)) < 0:
+            chunk = self._read()
+            assert chunk, f"{text!r} never came; output: {self.out.decode(errors='replace')}"
+            self.out += chunk
+        self.seen = at + len(text)
+
+    def type(self, line: str) -> None:
+        os.write(self.fd, line.encode() + b"\r")
+
+    def finish(self) -> tuple[int, str]:
+        """The exit code and the whole transcript."""
+        while chunk := self._read():
+            self.out += chunk
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status), self.out.decode(errors="replace")
+
+
+def test_the_key_typed_on_two_lines_at_a_terminal(
+    filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
+) -> None:
+    _, entries = filled
+    assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf").code == 0
+    text = cli.learn_key(tmp_path / "rk.pdf")
+    groups = text.split("-")
+    out = tmp_path / "restored.rvault"
+    args: list[Arg] = ["recover", cli.vault_path, "--out", out]
+    term = Terminal([*args, "--new-passphrase-file", cli.new_passphrase_file], cli.env)
+    term.expect("Type 1 or 2: ")
+    term.type("1")
+    term.expect("Line 1: ")
+    term.type("-".join(groups[:5]).lower())
+    term.expect("Line 1 of 2 ok. Now type the second line (4 groups):")
+    # A typo in group 8 on the first try: named, then the key is typed again.
+    typo = list(groups)
+    typo[7] = (
+        typo[7][:2]
+        + ("S" if typo[7][2] == "5" else "5" if typo[7][2] == "S" else "X")
+        + typo[7][3:]
+    )
+    term.type(" ".join(typo[5:]))
+    term.expect("The recovery key has a typo")
+    term.expect("Type the whole key again, from line 1.")
+    term.expect("Line 1: ")
+    term.type(" ".join(groups[:5]))
+    term.expect("> ")
+    term.type(" ".join(groups[5:]))
+    code, transcript = term.finish()
+    assert code == 0, transcript
+    assert "Recovered to" in transcript
+    # Group 8 is named unless no single group stands out (then all are to be compared).
+    assert "group 8 (line 2, 3rd group)" in transcript or "do not match" in transcript
+    for g in groups:
+        assert g not in transcript.upper()  # hidden input: nothing typed is echoed
+    assert_recovered(out.read_bytes(), entries, parse_recovery_key(text), tmp_path / "c.rvault")
+
+
+def test_share_words_typed_at_a_terminal_restore_the_vault(
+    filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
+) -> None:
+    _, entries = filled
+    assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "2-of-3").code == 0
+    cli.typed_shares(tmp_path / "rk.pdf", 3)
+    first, third = cli.mnemonics[0].split(), cli.mnemonics[2].split()
+    out = tmp_path / "restored.rvault"
+    args: list[Arg] = ["recover", cli.vault_path, "--out", out]
+    term = Terminal([*args, "--new-passphrase-file", cli.new_passphrase_file], cli.env)
+    term.expect("Type 1 or 2: ")
+    term.type("2")
+    # Share 3 first, a row of three words at a time as printed; one word misspelt.
+    for row in range(11):
+        term.expect(f"share 1, word {row * 3 + 1}: ")
+        words = third[row * 3 : row * 3 + 3]
+        if row == 4:
+            term.type(f"{row * 3 + 1}. {words[0]} {words[1][:-1]}q {words[2]}")
+            term.expect(f"Word {row * 3 + 2} is not a word used on share sheets")
+            term.expect(f"share 1, word {row * 3 + 2}: ")
+            term.type(" ".join(words[1:]))
+        else:
+            term.type(" ".join(words))
+    term.expect("Share 3 ok. 1 more share needed.")
+    for no, word in enumerate(first, 1):
+        term.expect(f"share 2, word {no}: ")
+        term.type(word[:4])  # the first four letters are enough
+    term.expect("Share 1 ok. That makes 2: enough to rebuild the recovery key.")
+    code, transcript = term.finish()
+    assert code == 0, transcript
+    assert "mnemonic" not in transcript.lower()
+    for words in (first, third):
+        for i in range(31):
+            assert " ".join(words[i : i + 3]) not in transcript
+    key = combine_shares([cli.mnemonics[0], cli.mnemonics[2]])
+    assert_recovered(out.read_bytes(), entries, key, tmp_path / "c.rvault")
+
+
+def test_too_few_typed_shares_say_how_many_more(vf: VaultFile, cli: Cli, tmp_path: Path) -> None:
+    assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "3-of-5").code == 0
+    cli.typed_shares(tmp_path / "rk.pdf", 5)
+    out = tmp_path / "restored.rvault"
+    share = cli.write("share-2.txt", numbered(cli.mnemonics[1]))
+    args: list[Arg] = ["recover", cli.vault_path, "--out", out, "--share", share, "--type-shares"]
+    term = Terminal([*args, "--new-passphrase-file", cli.new_passphrase_file], cli.env)
+    term.expect("1 share(s) read from the files given.")
+    term.expect("share 2, word 1: ")
+    term.type(cli.mnemonics[4])
+    term.expect("Share 5 ok. 1 more share needed.")
+    term.expect("share 3, word 1: ")
+    term.type("")
+    code, transcript = term.finish()
+    assert code == 65, transcript
+    assert "2 of the 3 shares needed were given: 1 more needed" in transcript
+    assert not out.exists()

@@ -99,7 +99,9 @@ def test_recovery_sheet_text_has_key_and_guidance(paper: str) -> None:
         "APART from the paper kit and from your passphrase",
         "Anyone with this sheet and your kit can open your vault",
         "if the passphrase is forgotten",
-        "rvault recover kit-photos/*.jpg --out restored.rvault",
+        "rvault recover kit-photos",
+        "type 1 (the recovery key), then the two lines above, pressing Enter after each",
+        "rvault says which group to check",
         "new passphrase",
         "(rvault recovery-key rotate), this sheet stops working: shred it",
     ):
@@ -159,10 +161,11 @@ def test_share_sheet_has_guidance_and_the_example_command() -> None:
     flat = " ".join(text.split())
     assert "Share 2 of 3 \N{EM DASH} any 2 of the 3 shares restore the recovery key" in flat
     for phrase in (
-        "rvault recover kit-photos/*.jpg --share share-1.png --share share-3.png "
-        "--out restored.rvault",
-        "Keep each share in a different place, apart from the paper kit",
-        "Anyone with 2 shares and your kit can open your vault",
+        "rvault recover kit-photos",
+        "type 2 (share sheets), then each share's words in order",
+        "Or add --share share-1.jpg --share share-3.jpg to read photos of the share sheets",
+        "Keep each share in a different place, apart from the kit and your passphrase",
+        "anyone with 2 shares and the kit can open your vault",
         "every share stops working",
     ):
         assert phrase in flat, phrase
@@ -205,7 +208,7 @@ def test_largest_split_with_the_longest_words_fits_and_decodes(paper: str) -> No
     assert [c.text for c in qr_codes(img)] == [words]
     flat = " ".join(text.split())
     assert f"Share {index} of 16" in flat and "Szoke family ? recovery key" in flat
-    assert "--share share-1.png --share share-3.png --share share-4.png ... --out" in flat
+    assert "add --share share-1.jpg --share share-3.jpg --share share-4.jpg ... to read" in flat
 
 
 def test_share_sheet_rejects_mislabelled_or_broken_shares() -> None:
@@ -251,3 +254,48 @@ def test_import_is_cheap() -> None:
         "& set(sys.modules); assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- issue 11: every sheet ends with the commands that get a code out ----------------------
+
+
+def _after_restore_commands() -> list[tuple[str, str]]:
+    """(command, note) of each "$ command -- note" line of the shared closing text."""
+    from vault.paper import AFTER_RESTORE
+
+    found = re.findall(r"^\$ (.+?) -- (.+)$", AFTER_RESTORE, re.MULTILINE)
+    assert len(found) >= 4
+    return found
+
+
+def _sheets(paper: str) -> list[bytes]:
+    key = format_recovery_key(secrets.token_bytes(32))
+    _, shares = split(3, 5)
+    return [
+        render_recovery_sheet(key, FACTS, paper),
+        render_share_sheet(shares[0], 1, 3, 5, FACTS, paper),
+        render_share_sheet(shares[4], 5, 3, 5, FACTS, paper),
+    ]
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_every_sheet_ends_with_the_commands_that_get_a_code_out(paper: str) -> None:
+    from vault.kit import pdf_text_lines
+
+    commands = _after_restore_commands()
+    for pdf in _sheets(paper):
+        lines = [" ".join(line.split()) for line in pdf_text_lines(pdf)]
+        flat = " ".join(lines)
+        for command, note in commands:
+            assert any(line.startswith(command) for line in lines), (command, lines)
+            assert note in flat, note
+        # They come last: after the command that restores, nothing but the closing text.
+        last_cmd = max(i for i, line in enumerate(lines) if line.startswith(commands[-1][0]))
+        restore = max(i for i, line in enumerate(lines) if line.startswith("rvault recover "))
+        assert restore < last_cmd
+        assert "shred this old one" in " ".join(lines[last_cmd:])
+        # The restore command as a stranger types it: a folder, no wildcard, no --out.
+        assert "rvault recover kit-photos" in lines
+        assert "*" not in flat and "--out restored" not in flat
+        assert "mnemonic" not in flat.lower()
+        assert "slip-39" not in flat.lower()

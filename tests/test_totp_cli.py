@@ -137,6 +137,25 @@ def test_clock_behind_the_vault_is_warned_but_the_code_is_printed(
     assert "the clock is behind" in res.stderr
     assert "2099-01-01" in res.stderr
     assert "Future: valid for" in res.stderr
+    # In plain words, with what to do on the systems people have.
+    assert (
+        "warning: This computer's clock may be wrong, so the code may be refused (it says "
+        in res.stderr
+    )
+    for fix in (
+        "Windows: Settings > Time & language > Date & time: Set time automatically",
+        "macOS:   System Settings > General > Date & Time: Set time and date automatically",
+        "Linux:   run  timedatectl set-ntp true",
+        "Phone:   Settings > Date & time: automatic",
+        "Or make the code for a time you know is right: rvault totp Future --at 20",
+    ):
+        assert fix in res.stderr, fix
+    assert res.stderr.count("This computer's clock may be wrong") == 1
+    # The advice names the entry as it must be typed: in quotes when it has spaces.
+    vf.add(PASSPHRASE, Entry("Work mail", "totp", SEED, created="2099-01-01T00:00:00Z"))
+    res = run_rvault(["totp", "work mail"], cli_env)
+    assert res.returncode == 0, res.stderr
+    assert 'rvault totp "Work mail" --at 20' in res.stderr
 
 
 def test_no_behind_warning_for_a_vault_changed_today(

@@ -414,7 +414,16 @@ def recovery_key_rm(opts: Options) -> None:
     metavar="FILE",
     help="A share: a scan/photo of a share sheet, or a text file of its words.",
 )
-@click.option("--recovery-key-file", metavar="PATH", help="Read the recovery key from PATH.")
+@click.option(
+    "--type-shares",
+    is_flag=True,
+    help="Type the words of share sheets when asked (after any --share), each word checked.",
+)
+@click.option(
+    "--recovery-key-file",
+    metavar="PATH",
+    help="Read the recovery key from PATH (its two lines as printed, or one).",
+)
 @click.option("--share-passphrase-file", metavar="PATH", help="The shares' SLIP-39 passphrase.")
 @click.option("--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH.")
 @click.option("--kit", "kit_id", metavar="ID", help="Use this kit when pages of several mix.")
@@ -426,29 +435,46 @@ def recover(
     text_file: str | None,
     out: str | None,
     share_sources: tuple[str, ...],
+    type_shares: bool,
     recovery_key_file: str | None,
     share_passphrase_file: str | None,
     new_passphrase_file: str | None,
     kit_id: str | None,
     force: bool,
 ) -> None:
-    """Open a vault (file or kit) with the recovery key or K shares, and set a new passphrase."""
+    """Open a vault (file or kit) with the recovery key or K shares, and set a new passphrase.
+
+    With neither --recovery-key-file nor --share, it asks on the terminal which sheet you
+    have, then for the key (two lines) or the words of each share sheet.
+    """
     from .recovery import combine_shares, parse_recovery_key, read_share_source
-    from .secrets_in import read_text_source
+    from .secrets_in import (
+        ask_which_sheet,
+        has_tty,
+        prompt_recovery_key,
+        prompt_shares,
+        read_text_source,
+    )
     from .store import recover_with_key, write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
+    if recovery_key_file and (share_sources or type_shares):
+        raise UsageProblem("give either the recovery key or shares, not both")
     target = _restore_target(opts, out)
     data = _vault_bytes(sources, kit_id, text_file)
-    if share_sources:
+    if not (share_sources or type_shares or recovery_key_file) and has_tty():
+        type_shares = sys.stdin.isatty() and ask_which_sheet() == "shares"
+    if share_sources or type_shares:
         words = [m for src in share_sources for m in read_share_source(src)]
+        if type_shares:
+            words = prompt_shares(words)
         secret = _share_secret(share_passphrase_file)
         key = combine_shares(words, secret)
     elif recovery_key_file:
-        key = parse_recovery_key(read_text_source(recovery_key_file))
+        key = parse_recovery_key(read_text_source(recovery_key_file, limit=4096))
     else:
-        key = parse_recovery_key(prompt_passphrase("Recovery key"))
+        key = prompt_recovery_key()
     if new_passphrase_file:
         new = passphrase_from_file(new_passphrase_file)
     else:

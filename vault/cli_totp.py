@@ -76,7 +76,7 @@ def refuse_otp_options(
 @click.pass_obj
 def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     """Print the current TOTP code of an entry and how many seconds it stays valid."""
-    from .otp import clock_warnings, kernel_clock_synced, secret_bytes
+    from .otp import CLOCK_ADVICE, CLOCK_WARNING, clock_warnings, kernel_clock_synced, secret_bytes
 
     if watch and at is not None:
         raise UsageProblem("--watch follows the clock; it cannot be used with --at")
@@ -92,10 +92,16 @@ def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
         ) from None
     if when is None:
         latest = vault.latest_time()
-        for problem in clock_warnings(
+        problems = clock_warnings(
             time.time(), _parse_time(latest) if latest else None, kernel_clock_synced()
-        ):
-            warn(f"{problem}: codes made now may be rejected (the clock must be within ~30 s)")
+        )
+        if problems:
+            # Codes are refused when the clock is more than about 30 s off.
+            advice = CLOCK_ADVICE.replace(
+                "NAME", f'"{entry.name}"' if " " in entry.name else entry.name
+            )
+            warn(f"{CLOCK_WARNING} ({'; '.join(problems)}).")
+            click.echo(advice, err=True)
     if watch:
         _watch(entry)
     else:

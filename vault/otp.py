@@ -237,15 +237,26 @@ def clock_warnings(now: float, not_before: float | None, synced: bool | None) ->
 
     found = []
     if now < EARLIEST_PLAUSIBLE:
-        found.append(f"the system clock says {day(now)}, which cannot be right")
+        found.append(f"it says {day(now)}, which cannot be right")
     elif not_before is not None and now + 60 < not_before:
         found.append(
-            f"the system clock says {day(now)}, earlier than this vault's last change "
-            f"({day(not_before)}); the clock is behind"
+            f"it says {day(now)}, earlier than this vault's last change ({day(not_before)}): "
+            "the clock is behind"
         )
     if synced is False:
-        found.append("the system clock is not synchronised with a time server")
+        found.append("it is not set automatically from the internet")
     return found
+
+
+# Said once under the reasons: what a person can do about it on the systems people have.
+CLOCK_WARNING = "This computer's clock may be wrong, so the code may be refused"
+CLOCK_ADVICE = """\
+To fix it, turn on automatic time:
+  Windows: Settings > Time & language > Date & time: Set time automatically
+  macOS:   System Settings > General > Date & Time: Set time and date automatically
+  Linux:   run  timedatectl set-ntp true
+  Phone:   Settings > Date & time: automatic
+Or make the code for a time you know is right: rvault totp NAME --at 2026-12-01T09:30:00Z"""
 
 
 def kernel_clock_synced() -> bool | None:

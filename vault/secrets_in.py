@@ -88,6 +88,92 @@ def prompt_lines(prompt: str) -> str:
     return "\n".join(lines)
 
 
+def prompt_recovery_key(tries: int = 3) -> bytes:
+    """Ask for the printed recovery key (hidden), line by line until all 9 groups are in."""
+    from .recovery import parse_recovery_key, typed_key_progress
+
+    if not has_tty():
+        raise UsageProblem(
+            "no terminal to ask for the recovery key", hint="use --recovery-key-file"
+        )
+    say = _say
+    say("Type the recovery key from the sheet: its 2 lines, pressing Enter after each.")
+    say("What you type stays hidden. Dashes, spaces and upper or lower case do not matter.")
+    for attempt in range(1, tries + 1):
+        typed, prompt = "", "Line 1:"
+        try:
+            while (line := getpass.getpass(f"{prompt} ")) or typed:
+                if not line:  # an empty line: start again
+                    typed, prompt = "", "Line 1:"
+                    say("Starting again from line 1.")
+                    continue
+                typed += "\n" + line
+                step = typed_key_progress(typed)
+                if step is None:
+                    return parse_recovery_key(typed)
+                say(step)
+                prompt = ">"
+            raise UsageProblem("no recovery key was typed")
+        except InvalidData as exc:
+            if attempt == tries:
+                raise
+            say(f"{exc.message[0].upper()}{exc.message[1:]}.")
+            if exc.hint:
+                say(f"({exc.hint[0].upper()}{exc.hint[1:]}.)")
+            say("Type the whole key again, from line 1.")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def prompt_shares(given: list[str]) -> list[str]:
+    """Ask for the words of share sheets (hidden), each checked as it is typed."""
+    from .recovery import TypedShares
+
+    if not has_tty():
+        raise UsageProblem("no terminal to type the shares on", hint="use --share FILE")
+    typing = TypedShares(given)
+    say = _say
+    if typing.shares:
+        say(f"{len(typing.shares)} share(s) read from the files given.")
+    say("Type the words of a share sheet in order: one word, a row, or several at a time,")
+    say("pressing Enter after each. What you type stays hidden; the first 4 letters of a")
+    say("word are enough. An empty line stops.")
+    while typing.missing() != 0:
+        line = getpass.getpass(f"{typing.prompt()}: ")
+        if not line.strip():
+            break
+        for message in typing.type(line):
+            say(message)
+    return list(typing.shares.values())
+
+
+def ask_which_sheet() -> str:
+    """Ask whether the person holds the recovery key sheet or share sheets: 'key' or 'shares'."""
+    _say("Which sheet do you have?")
+    _say("  1  the recovery key sheet: two lines of letters and numbers")
+    _say("  2  share sheets: 33 numbered words on each")
+    for _ in range(3):
+        answer = input_line("Type 1 or 2: ").strip()
+        if answer in ("1", "2"):
+            return "key" if answer == "1" else "shares"
+        _say("Please type 1 or 2, then press Enter.")
+    raise UsageProblem("no choice was made between the recovery key and share sheets")
+
+
+def input_line(prompt: str) -> str:
+    """One visible line from the terminal (for answers that are not secret)."""
+    # Unbuffered bytes: a terminal cannot seek, which a text-mode "r+" file insists on.
+    with open("/dev/tty", "rb+", buffering=0) as tty:
+        tty.write(prompt.encode())
+        line = tty.readline(1024)
+    if not line:
+        raise UsageProblem("the terminal closed before an answer was typed")
+    return line.decode("utf-8", "replace")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 RAM_FILESYSTEMS = ("tmpfs", "ramfs")
 _EDIT_PREFIX = "rvault-edit-"
 

@@ -26,9 +26,11 @@ SHEET_EC_LEVEL = "Q"
 QR_SIDE_MM = 45.0  # target symbol size: a phone frames it easily from a hand's length
 QR_MODULE_MM = (0.6, 1.0)  # >= 7 px per module at 300 dpi, and no bigger than a phone needs
 KEY_FONT, KEY_SIZE, KEY_SPACE = "Courier-Bold", 22.0, 2.0  # letter-spaced for copying by hand
-WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 19.0, 3
+# Four columns of 9 rows leave room for the instructions on US Letter too.
+WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 16.0, 4
 MAX_EXAMPLE_SHARES = 3  # more --share options would shrink the example command unreadably
-RECOVER = "rvault recover kit-photos/*.jpg{shares} --out restored.rvault"
+# A folder of photos: no wildcard to get wrong, and no --out (rvault picks its usual place).
+RECOVER = "rvault recover kit-photos{shares}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +84,8 @@ class _Sheet:
             self.c.setFont(font, size)
             self.c.drawString(x + indent, self.y + 0.25 * size, text)
         if self.y < pk.MARGIN_MM * pk.MM:
-            raise RuntimeError("sheet content overflows the bottom margin")
+            over = pk.MARGIN_MM * pk.MM - self.y
+            raise RuntimeError(f"sheet content overflows the bottom margin by {over:.0f} pt")
 
     def heading(self, title: str, facts: SheetFacts) -> None:
         """The big title, and the vault fingerprint that matches the sheet to its kit."""
@@ -152,26 +155,22 @@ RECOVERY_TEXT = """\
 ## Keep it apart
 
 ! \N{BULLET} Store this sheet APART from the paper kit and from your passphrase. Anyone with
-this sheet and your kit can open your vault.
+this sheet and your kit can open your vault. Do not keep a photo of it on a phone or online.
 
-\N{BULLET} For example, keep the kit in your home safe and this sheet in a bank safe-deposit
-box, or with a person you trust. Do not keep a photo of it on a phone or in the cloud.
+\N{BULLET} When the key is rotated (rvault recovery-key rotate), this sheet stops working:
+shred it.
 
 {how_to}
 
-2. Photograph or scan the codes sheets of the paper kit, then run this with your own file
-names. If you have the vault file instead of the kit, see rvault recover --help.
+2. Photograph the codes sheets of the paper kit into a folder named kit-photos, then run:
 
 $ {recover}
 
-3. It asks for the recovery key: type the two lines above. Dashes, spaces and upper or lower
-case do not matter, and 0/O and 1/I/L count as the same. The last two characters are a check:
-if one character is copied wrong, rvault says so. Then choose a new passphrase.
+3. When asked, type 1 (the recovery key), then the two lines above, pressing Enter after each.
+Dashes, spaces and upper or lower case do not matter; 0/O and 1/I/L count as the same. A
+copying mistake is caught, and rvault says which group to check. Then choose a new passphrase.
 
-## When you rotate the key
-
-! \N{BULLET} When you rotate the key (rvault recovery-key rotate), this sheet stops working:
-shred it.
+{after}
 """
 
 
@@ -212,31 +211,23 @@ def render_recovery_sheet(key_text: str, facts: SheetFacts, paper: str = "a4") -
         "The QR code holds the same key, for a phone's QR scanner app."
     )
     sheet.beside_qr(key_text, pk.paragraphs(what, sheet.width - 55 * pk.MM))
-    body = RECOVERY_TEXT.format(how_to=HOW_TO_START, recover=RECOVER.format(shares=""))
+    body = RECOVERY_TEXT.format(
+        how_to=HOW_TO_START, recover=RECOVER.format(shares=""), after=pk.AFTER_RESTORE
+    )
     return sheet.finish(pk.paragraphs(body, sheet.width))
 
 
 SHARE_TEXT = """\
 {how_to}
 
-2. Gather any {k} of the {n} share sheets. Photograph or scan them and the codes sheets of the
-paper kit, then run this with your own file names, one --share for each share sheet:
+2. With any {k} of the {n} share sheets, photograph the kit's codes sheets into a folder named
+kit-photos and run this; type 2 (share sheets), then each share's words in order.
 
 $ {recover}
 
-3. You can type the {words} words of a share instead of scanning it: see rvault recover --help.
-rvault rebuilds the recovery key, then asks for a new passphrase.
+\N{BULLET} Or add{shares} to read photos of the share sheets.
 
-## Where to keep it
-
-! \N{BULLET} Keep each share in a different place, apart from the paper kit and from your
-passphrase. Anyone with {k} shares and your kit can open your vault.
-
-\N{BULLET} For example a home safe, a bank safe-deposit box, or a person you trust. Do not
-keep a photo of it on a phone or in the cloud.
-
-! \N{BULLET} When the recovery key is rotated (rvault recovery-key rotate), every share stops
-working: shred them all.
+{after}
 """
 
 
@@ -283,16 +274,27 @@ def render_share_sheet(
         c.setFont(WORD_FONT, WORD_SIZE)
         c.drawString(x + 2 * pk.MM, y, word)
     sheet.y = top - rows * WORD_LEADING - 10
+    # Beside the code, where the page has room: what the sheet is and how to keep it.
     what = (
-        f"## What this is\n\nThis is share {index} of {n} of the recovery key of your rvault "
-        f"vault {fp}. Any {k} of the {n} shares together rebuild the recovery key, which opens "
-        "the vault if the passphrase is forgotten, together with the vault file or its paper "
-        f"kit.\n\nThe QR code holds the same {len(word_list)} words, for a phone's QR scanner app."
+        f"## What this is\n\nShare {index} of {n} of the recovery key of your rvault vault "
+        f"{fp}. Any {k} of the {n} shares rebuild the recovery key, which opens the vault if "
+        "the passphrase is forgotten, with the vault file or its paper kit. The QR code holds "
+        f"the same {len(word_list)} words.\n\n"
+        "! Keep each share in a different place, apart from the kit and your passphrase: "
+        f"anyone with {k} shares and the kit can open your vault.\n\n"
+        "When the key is rotated (rvault recovery-key rotate), every share stops working: "
+        "shred them all."
     )
     sheet.beside_qr(text, pk.paragraphs(what, sheet.width - 65 * pk.MM))
     # "1 and 3" shows that any shares will do, not only the first K.
     example = sorted([1, *range(3, n + 1), 2][: min(k, MAX_EXAMPLE_SHARES)])
-    shares = "".join(f" --share share-{s}.png" for s in example) + " ..." * (k > len(example))
-    recover, words_no = RECOVER.format(shares=shares), len(word_list)
-    body = SHARE_TEXT.format(how_to=HOW_TO_START, k=k, n=n, words=words_no, recover=recover)
+    shares = "".join(f" --share share-{s}.jpg" for s in example) + " ..." * (k > len(example))
+    body = SHARE_TEXT.format(
+        how_to=HOW_TO_START,
+        k=k,
+        n=n,
+        shares=shares,
+        recover=RECOVER.format(shares=""),
+        after=pk.AFTER_RESTORE,
+    )
     return sheet.finish(pk.paragraphs(body, sheet.width))
