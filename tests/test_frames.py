@@ -107,10 +107,14 @@ def test_frames_of_another_kit_are_not_mixed_in() -> None:
     fs.add(ours[0])
     with pytest.raises(InvalidData, match="another kit of the same vault"):
         fs.add(theirs[1])
-    other_vault = encode(data, b"\xff" * 16, KID, 7, 64)
+    other_vault = encode(data, b"\xff" * 16, b"otherkit", 7, 64)
     with pytest.raises(InvalidData, match="different vault"):
         fs.add(other_vault[1])
     assert list(fs.frames) == [0]
+    # The same kit id with another vault id (a forgery or a collision) is held apart as a
+    # stray: it never joins the kit's frames.
+    assert fs.add(encode(data, b"\xff" * 16, KID, 7, 64)[1])
+    assert list(fs.frames) == [0] and fs.strays == 1
 
 
 def test_parity_planning() -> None:

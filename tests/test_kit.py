@@ -234,20 +234,24 @@ def test_shuffled_and_duplicated_pages_restore(large: Kit, seed: int) -> None:
 
 
 @pytest.mark.parametrize("intruder_first", [False, True])
-def test_a_page_of_another_kit_of_the_same_vault_is_refused(
+def test_a_newer_kit_of_the_same_vault_wins_and_kit_chooses_either(
     single: Kit, single_again: Kit, intruder_first: bool
 ) -> None:
     assert single_again.report.kit_id != single.report.kit_id
     assert single_again.report.generation > single.report.generation
     intruder = single_again.decoded[single_again.sheet_page[1]]
     pages = [*single.decoded, intruder] if not intruder_first else [intruder, *single.decoded]
-    with pytest.raises(InvalidData) as info:
-        restore_texts(pages)
-    message = info.value.message
-    assert "2 different kits" in message and "not mixed" in message
-    assert f"kit {single.short_id} (generation {single.report.generation}, " in message
-    assert f"kit {single_again.short_id} (generation {single_again.report.generation}, " in message
-    assert "--kit" in info.value.hint
+    # Issue 11: old kits are kept next to new ones, so the newer generation wins whatever
+    # the order, and the older kit is named as ignored (it used to be refused as a mix).
+    session = RestoreSession()
+    for texts in pages:
+        for t in texts:
+            session.add_text(t)
+    assert session.finish() == single_again.before
+    (line,) = session.ignored()
+    assert line.startswith(
+        f"Ignored kit {single.short_id} (generation {single.report.generation}, "
+    ) and line.endswith("an older kit of the same vault.")
     # Chosen by id (any case, any prefix), each kit restores to exactly its own generation.
     assert restore_texts(pages, kit_id=single.short_id) == single.before
     assert restore_texts(pages, kit_id=single_again.short_id.lower()[:6]) == single_again.before

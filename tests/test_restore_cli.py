@@ -409,7 +409,8 @@ def test_restore_refuses_to_mix_kits_until_one_is_chosen(
     first_id = parse_frame_text(_kit_codes(cli_kit.pdf.read_bytes())[0]).kit_id.hex()[:8].upper()
     other_id = str(cli_kit.meta_kit["id"])[:8].upper()
     assert first_id != other_id
-    # Sheet 1 of each kit: neither kit is complete, so both are seen and nothing is mixed.
+    # Sheet 1 of each kit: neither kit is complete, so both are seen and nothing is mixed;
+    # the error is about the newer kit (issue 11), and names the other.
     ours = tmp_path / "ours-sheet-1.png"
     page_images[_sheet_pages(cli_kit.pdf.read_bytes())[1]].save(ours)
     theirs = tmp_path / "theirs-sheet-1.png"
@@ -418,21 +419,25 @@ def test_restore_refuses_to_mix_kits_until_one_is_chosen(
     out = tmp_path / "new.rvault"
     r = cli_kit.rv("restore", str(ours), str(theirs), "--out", str(out))
     assert r.code == 65, r.stderr
-    assert "codes from 2 different kits were found and not mixed" in r.stderr
-    assert f"kit {first_id}" in r.stderr and f"kit {other_id}" in r.stderr
-    assert "hint: restore one kit at a time, or choose one with --kit ID" in r.stderr
+    assert f"the newest kit found, kit {other_id} (generation " in r.stderr
+    assert f"also found and not mixed in: kit {first_id}" in r.stderr
+    assert f"hint: find the rest of kit {other_id}, or choose another kit with --kit ID" in (
+        r.stderr
+    )
     assert not out.exists()
     r = cli_kit.rv(
         "restore", str(ours), str(theirs), str(cli_kit.pdf), "--kit", first_id, "--out", str(out)
     )
     assert r.code == 0, r.stderr
     assert out.read_bytes() == cli_kit.before
-    # Once one kit is complete, pages left unread are ignored with a message, never merged.
+    assert f"Ignored kit {other_id} " in r.stderr
+    # The older kit complete and a sheet of the newer one: scanning no longer stops before
+    # the newer kit is seen, and the older kit is not restored silently (issue 11).
     out.unlink()
     r = cli_kit.rv("restore", str(cli_kit.pdf), str(theirs), "--out", str(out))
-    assert r.code == 0, r.stderr
-    assert out.read_bytes() == cli_kit.before
-    assert "pages were not needed" in r.stderr
+    assert r.code == 65, r.stderr
+    assert not out.exists()
+    assert f"restore the older kit deliberately with --kit {first_id}" in r.stderr
 
 
 # --- secrets stay secret -----------------------------------------------------------------

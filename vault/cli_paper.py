@@ -23,7 +23,7 @@ from .cli import (
     common,
     say,
 )
-from .errors import InvalidData, UsageProblem, VaultError
+from .errors import InvalidData, UsageProblem
 from .secrets_in import passphrase_from_file, prompt_passphrase
 
 if TYPE_CHECKING:
@@ -162,14 +162,17 @@ def _say_restored(what: str, path: Path, default: bool) -> None:
 def _finish(session: RestoreSession, kit_id: str | None) -> bytes:
     """The rebuilt vault; for typed input that falls short, what to retype and how much."""
     try:
-        return session.finish(kit_id)
+        data = session.finish(kit_id)
     except InvalidData:
-        if not (session.typed or session.rejected_lines):
-            raise
+        if not (session.typed or session.rejected_lines) or len(session.kits) > 1:
+            raise  # about kits (several, or an old one beside a newer): that message stands
         raise InvalidData(
             session.typed_shortfall(),
             hint="retype the lines named above, or type line by line: rvault restore --text",
         ) from None
+    for line in session.ignored(kit_id):
+        say(line)
+    return data
 
 
 def _collect(
@@ -180,21 +183,24 @@ def _collect(
 ) -> RestoreSession:
     """Frames from typed text and from scans or photos, gathered into one session.
 
-    With stop_early, scanning stops once the kit can be rebuilt (restore, recover);
-    verify-kit reads every page to report every code.
+    With stop_early, pages are read with fewer passes once the kit can be rebuilt (restore,
+    recover); verify-kit reads every page with every pass to report every code.
     """
     from .restore import RestoreSession
 
     session = RestoreSession()
 
     def enough() -> bool:
-        # Never while codes of several kits are mixed: the error must list them all.
-        if not stop_early or (kit_id is None and len(session.kits) != 1):
-            return False
-        try:
-            return session.kit(kit_id).frames.complete()
-        except VaultError:
-            return False
+        # The session's choice (newest complete kit of one vault, or --kit) is ready. Scanning
+        # does not stop here: an old kit may be complete while a newer one sits in the pages
+        # not yet read. Every page is still looked at until one of its codes shows its kit
+        # (scan_paths' `settled`; for a clean page that is its first pass, and its codes all
+        # come with it), and only the extra passes for codes missing from pages of kits
+        # already seen are skipped. That keeps the big saving on a single kit (pages after
+        # the kit is complete get one pass, never the nine a damaged page may need) and costs
+        # one render and one pass per remaining page. Reading no page at all once complete
+        # would be cheaper but is exactly how a newer kit among the sources went unseen.
+        return stop_early and session.ready(kit_id)
 
     if text_file == INTERACTIVE and sys.stdin.isatty():
         _type_lines(session)
@@ -214,14 +220,17 @@ def _collect(
             seen[:] = [done, total]
             _progress(done, total)
 
-        for page in scan_paths(list(sources), progress=progress, stop=enough):
+        short: set[tuple[str, int]] = set()
+        for page in scan_paths(list(sources), progress=progress, settled=enough):
             for t in page.texts:
                 session.add_text(t, f"{page.source}:{page.page}")
-        done, total = seen
-        if enough() and done < total:
-            if sys.stderr.isatty():
-                click.echo("", err=True)  # end the progress line
-            say(f"Enough codes were read: {total - done} of {total} pages were not needed.")
+            (short.add if page.cut_short else short.discard)((page.source, page.page))
+        _, total = seen
+        if enough() and short:
+            say(
+                f"Enough codes were read: {len(short)} of {total} pages were read only far "
+                "enough to tell which kit they belong to."
+            )
     return session
 
 
@@ -236,9 +245,10 @@ def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> N
     from .paper import code_sheet
 
     vf = opts.existing_vault()
-    check = check_kit(
-        vf, _collect(sources, None, kit_id, stop_early=False), opts.passphrase, kit_id
-    )
+    session = _collect(sources, None, kit_id, stop_early=False)
+    check = check_kit(vf, session, opts.passphrase, kit_id)
+    for line in session.ignored(kit_id):
+        click.echo(line)
     for i in range(check.n):
         state = "read" if i in check.read else "NOT READ"
         click.echo(f"code {i + 1:>3} of {check.n} (codes sheet {code_sheet(i)}): {state}")

@@ -168,33 +168,64 @@ def encode(
 
 
 class FrameSet:
-    """Frames of one kit collected from any sources, in any order, duplicates ignored."""
+    """Frames of one kit collected from any sources, in any order, duplicates ignored.
+
+    A kit is named by its kit id, but a frame is only trusted as far as its own check goes:
+    a stray frame with the right kit id and a valid check may still disagree with the rest
+    of the kit about the kit's shape (n, k, length, generation, vault). Such frames are
+    kept apart by their whole kit_key, never mixed into a join, and the kit is the group
+    that can rebuild the vault, or failing that the largest (the first seen on a tie): one
+    odd frame cannot abort an otherwise complete restore, nor outvote the real kit.
+    """
 
     def __init__(self) -> None:
-        self.frames: dict[int, Frame] = {}
-        self.key: tuple[bytes, bytes, int, int, int, int] | None = None
+        self.groups: dict[tuple[bytes, bytes, int, int, int, int], dict[int, Frame]] = {}
 
     def add(self, frame: Frame) -> bool:
-        """Add a frame; False if already held. A frame of another kit raises InvalidData."""
-        if self.key is None:
-            self.key = frame.kit_key
-        elif frame.kit_key != self.key:
-            same_vault = frame.vault_id == self.key[0]
-            raise InvalidData(
-                "a code from another kit "
-                + ("of the same vault" if same_vault else "of a different vault")
-                + f" (kit {short_id(frame.kit_id)}) was found; it was not mixed in",
-                hint="restore from the pages of one kit at a time",
-            )
-        if frame.index in self.frames:
+        """Add a frame; False if already held. A frame of another kit id raises InvalidData."""
+        if self.groups:
+            first = next(iter(self.groups))
+            if frame.kit_id != first[1]:
+                same_vault = frame.vault_id == first[0]
+                raise InvalidData(
+                    "a code from another kit "
+                    + ("of the same vault" if same_vault else "of a different vault")
+                    + f" (kit {short_id(frame.kit_id)}) was found; it was not mixed in",
+                    hint="restore from the pages of one kit at a time",
+                )
+        held = self.groups.setdefault(frame.kit_key, {})
+        if frame.index in held:
             return False
-        self.frames[frame.index] = frame
+        held[frame.index] = frame
         return True
 
     def add_all(self, frames: Iterable[Frame]) -> None:
         """Add several frames."""
         for frame in frames:
             self.add(frame)
+
+    @property
+    def key(self) -> tuple[bytes, bytes, int, int, int, int] | None:
+        """What every frame of the kit shares (None before the first frame)."""
+        if not self.groups:
+            return None
+        # max() keeps the first of equals, and dicts keep insertion order: first seen wins.
+        return max(
+            self.groups,
+            key=lambda key: (len(self.groups[key]) >= key[4], len(self.groups[key])),
+        )
+
+    @property
+    def frames(self) -> dict[int, Frame]:
+        """The kit's frames by index (strays excluded)."""
+        key = self.key
+        return self.groups[key] if key is not None else {}
+
+    @property
+    def strays(self) -> int:
+        """Frames with this kit id that did not match the rest of the kit (ignored)."""
+        key = self.key
+        return sum(len(held) for k, held in self.groups.items() if k != key)
 
     @property
     def n(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from .errors import CorruptVault, InvalidData
 from .format import parse
@@ -19,12 +20,46 @@ from .frames import (
 )
 
 
+@dataclass(frozen=True)
+class KitSummary:
+    """What was read of one kit: whose vault, which kit and generation, how many codes."""
+
+    vault_id: bytes
+    kit_id: bytes
+    generation: int
+    read: int
+    n: int
+    k: int
+    strays: int  # codes with this kit id that did not match the rest of the kit
+
+    @property
+    def complete(self) -> bool:
+        """Whether enough codes were read to rebuild the vault."""
+        return self.read >= self.k
+
+    def describe(self) -> str:
+        """'kit 1A2B3C4D (generation 5, 9 of 12 codes read, 7 needed)'."""
+        # A frame carries no date (printing it would enlarge every code), so generation and
+        # codes read are what tell one printout from another.
+        return (
+            f"kit {short_id(self.kit_id)} (generation {self.generation}, "
+            f"{self.read} of {self.n} codes read, {self.k} needed)"
+        )
+
+
 @dataclass
 class KitSeen:
     """Frames of one kit, and where they were found."""
 
     frames: FrameSet = field(default_factory=FrameSet)
     sources: set[str] = field(default_factory=set)
+
+    def summary(self) -> KitSummary:
+        """The kit's ids, generation and counts."""
+        fs = self.frames
+        assert fs.key is not None  # a KitSeen is made for a frame and holds it
+        vault_id, kit_id, generation, n, k, _ = fs.key
+        return KitSummary(vault_id, kit_id, generation, len(fs.frames), n, k, fs.strays)
 
 
 def _lines_text(code_no: int, numbers: list[int]) -> str:
@@ -189,8 +224,18 @@ class RestoreSession:
             0, still - len(partial)
         )
 
+    def summaries(self) -> list[KitSummary]:
+        """Every kit seen so far, in the order its first code was read."""
+        return [seen.summary() for seen in self.kits.values()]
+
     def kit(self, kit_id: str | None = None) -> KitSeen:
-        """The one kit being restored; refuses to guess when codes of several kits were found."""
+        """The kit to restore: the one --kit names, else the newest generation of one vault.
+
+        Old kits are kept next to new ones, so the order of the pages says nothing: a kit of
+        a later generation of the same vault always wins, and finish() refuses rather than
+        fall back silently to an older kit. Kits of different vaults are never chosen
+        between without --kit.
+        """
         if not self.kits:
             raise InvalidData("no rvault kit codes were found in the input")
         if kit_id is not None:
@@ -203,22 +248,69 @@ class RestoreSession:
             if not matches:
                 raise InvalidData(f"no codes of kit {kit_id} were found")
             return matches[0]
-        if len(self.kits) > 1:
-            found = "; ".join(
-                f"kit {short_id(kid)} (generation {s.frames.key[2] if s.frames.key else '?'}, "
-                f"{len(s.frames.frames)} codes)"
-                for kid, s in self.kits.items()
-            )
+        found = self.summaries()
+        vaults = {s.vault_id for s in found}
+        if len(vaults) > 1:
+            listed = "; ".join(f"vault {short_id(s.vault_id)}: {s.describe()}" for s in found)
             raise InvalidData(
-                f"codes from {len(self.kits)} different kits were found and not mixed: {found}",
-                hint="restore one kit at a time, or choose one with --kit ID",
+                f"codes of {len(vaults)} different vaults were found and not mixed: {listed}",
+                hint="restore one vault at a time, or choose a kit with --kit ID",
             )
-        return next(iter(self.kits.values()))
+        newest = max(s.generation for s in found)
+        top = [s for s in found if s.generation == newest]
+        if len(top) > 1:
+            # Two printouts of one generation should hold the same file, but nothing here
+            # proves it (a vault restored from a copy and changed reuses generations).
+            listed = "; ".join(s.describe() for s in top)
+            raise InvalidData(
+                f"{len(top)} kits of the same generation {newest} were found and not mixed: "
+                f"{listed}",
+                hint="choose one with --kit ID",
+            )
+        return self.kits[top[0].kit_id]
+
+    def ready(self, kit_id: str | None = None) -> bool:
+        """Whether finish() would rebuild the vault now (the kit chosen is complete)."""
+        try:
+            return self.kit(kit_id).frames.complete()
+        except InvalidData:
+            return False
+
+    def ignored(self, kit_id: str | None = None) -> list[str]:
+        """Lines naming what the restore leaves out: the other kits, and stray codes."""
+        chosen = self.kit(kit_id).summary()
+        lines = []
+        for other in self.summaries():
+            if other.kit_id == chosen.kit_id:
+                continue
+            if other.vault_id != chosen.vault_id:
+                why = f"a kit of another vault ({short_id(other.vault_id)})"
+            elif other.generation < chosen.generation:
+                why = "an older kit of the same vault"
+            elif other.generation > chosen.generation:
+                why = "a newer kit of the same vault"
+            else:
+                why = "another kit of the same generation"
+            chosen_by = ", not the one chosen with --kit" if kit_id is not None else ""
+            lines.append(f"Ignored {other.describe()}: {why}{chosen_by}.")
+        if chosen.strays:
+            one = chosen.strays == 1
+            lines.append(
+                f"{chosen.strays} code{'' if one else 's'} with kit {short_id(chosen.kit_id)} "
+                f"did not match the rest of {'its' if one else 'their'} kit and "
+                f"{'was' if one else 'were'} ignored."
+            )
+        return lines
 
     def status(self, kit_id: str | None = None) -> str:
         """A one-line account such as '13 of 16 codes read, 12 needed'."""
-        fs = self.kit(kit_id).frames
-        return f"{len(fs.frames)} of {fs.n} codes read, {fs.k} needed"
+        seen = self.kit(kit_id)
+        fs = seen.frames
+        counts = f"{len(fs.frames)} of {fs.n} codes read, {fs.k} needed"
+        if len(self.kits) == 1:
+            return counts
+        summary = seen.summary()
+        return f"kit {short_id(summary.kit_id)} (generation {summary.generation}): {counts}"
 
     def missing_text(self, kit_id: str | None = None) -> str:
         """Which codes are still needed and where they were printed."""
@@ -234,12 +326,42 @@ class RestoreSession:
 
     def finish(self, kit_id: str | None = None) -> bytes:
         """The rebuilt vault file, checked to be a well-formed vault of the kit's vault."""
-        fs = self.kit(kit_id).frames
+        seen = self.kit(kit_id)
+        fs = seen.frames
         if not fs.complete():
-            raise InvalidData(f"{self.status(kit_id)}: {self.missing_text(kit_id)}")
+            self._refuse_incomplete(seen, kit_id)
         data = fs.join()
         container = parse(data)  # structure and checksum: no key is needed
         assert fs.key is not None
         if container.vault_id != fs.key[0] or container.generation != fs.key[2]:
             raise CorruptVault("the rebuilt file does not match the kit's vault id and generation")
         return data
+
+    def _refuse_incomplete(self, seen: KitSeen, kit_id: str | None) -> NoReturn:
+        missing = self.missing_text(kit_id)
+        if len(self.kits) == 1 or kit_id is not None:
+            raise InvalidData(f"{self.status(kit_id)}: {missing}")
+        newest = seen.summary()
+        label = f"kit {short_id(newest.kit_id)}"
+        head = (
+            f"the newest kit found, {label} (generation {newest.generation}), has only "
+            f"{newest.read} of the {newest.k} codes needed: {missing}"
+        )
+        others = [s for s in self.summaries() if s.kit_id != newest.kit_id]
+        complete = [s for s in others if s.complete]
+        if complete:
+            # The one case that used to go wrong silently: an old kit in the box complete,
+            # the new one not (yet). Restoring the old one loses what changed since, so it
+            # takes a deliberate --kit.
+            older = max(complete, key=lambda s: s.generation)
+            raise InvalidData(
+                f"{head}; kit {short_id(older.kit_id)} (generation {older.generation}) is "
+                "complete but older: restoring it would lose what changed since it was printed",
+                hint=f"find the rest of {label}, or restore the older kit deliberately with "
+                f"--kit {short_id(older.kit_id)}",
+            )
+        listed = "; ".join(s.describe() for s in others)
+        raise InvalidData(
+            f"{head}; also found and not mixed in: {listed}",
+            hint=f"find the rest of {label}, or choose another kit with --kit ID",
+        )

@@ -51,6 +51,7 @@ class PageCodes:
     page: int  # 1-based page within the source (1 for a single image)
     texts: tuple[str, ...]  # "RVK1:..." texts in reading order, each once
     others: int = 0  # QR codes that are not rvault codes (ignored; counted for a hint)
+    cut_short: bool = False  # passes stopped once its kit was known, because `settled`
 
 
 def decode_image(img: Image, expect: int | None = None) -> list[str]:
@@ -150,12 +151,29 @@ def scan_pdf(pdf: bytes, source: str = "<pdf>", dpi: int = DEFAULT_DPI) -> list[
 
 
 def _page_codes(
-    img: Image, source: str, index: int, stop: Callable[[], bool] | None = None
+    img: Image,
+    source: str,
+    index: int,
+    stop: Callable[[], bool] | None = None,
+    settled: Callable[[], bool] | None = None,
 ) -> PageCodes:
-    from .scanpasses import decode, reading_order
+    from .scanpasses import Found, decode, reading_order
 
-    found = decode(img, stop=stop)
-    return PageCodes(source, index + 1, tuple(reading_order(found.texts)), len(found.others))
+    cut = False
+
+    def known(found: Found) -> bool:
+        # Once the caller is settled, a page needs passes only until one of its codes shows
+        # which kit it belongs to: an unseen newer kit must still be seen, but more codes of
+        # a kit already seen cannot change the choice. A page with nothing read keeps its
+        # passes (the blind passes if nothing looks like a QR code): a hard photo of a newer
+        # kit is exactly what must not be skipped.
+        nonlocal cut
+        cut = settled is not None and bool(found.sheets) and settled()
+        return cut
+
+    found = decode(img, stop=stop, enough=known if settled is not None else None)
+    texts = tuple(reading_order(found.texts))
+    return PageCodes(source, index + 1, texts, len(found.others), cut)
 
 
 def _open_image(path: str, index: int = 0) -> Image:
@@ -196,26 +214,33 @@ def load_image(path: str, index: int = 0) -> Image:
         raise InvalidData(f"{path} could not be read as an image ({reason})") from None
 
 
-def _scan_task(task: _Task, stop: Callable[[], bool] | None = None) -> PageCodes:
+def _scan_task(
+    task: _Task,
+    stop: Callable[[], bool] | None = None,
+    settled: Callable[[], bool] | None = None,
+) -> PageCodes:
     source, kind, index, dpi = task
     if stop is not None and stop():
         return PageCodes(source, index + 1, ())
     if kind == "image":
-        return _page_codes(load_image(source, index), source, index, stop)
+        return _page_codes(load_image(source, index), source, index, stop, settled)
     doc = _open_pdf(source, source)
     try:
-        return _page_codes(_render(doc, index, dpi, source), source, index, stop)
+        return _page_codes(_render(doc, index, dpi, source), source, index, stop, settled)
     finally:
         doc.close()
 
 
 # In a worker process: set by the parent when the caller has read enough, so a page in
-# progress gives up between passes and pages not yet started are skipped.
+# progress gives up between passes and pages not yet started are skipped; and set while the
+# caller is settled, so pages are read only until their kit is known (see scan_paths).
 _cancelled: Event | None = None
+_settled: Event | None = None
 
 
-def _worker_task(task: _Task) -> PageCodes:
-    return _scan_task(task, _cancelled.is_set if _cancelled is not None else None)
+def _worker_task(task: _Task, honour_settled: bool = True) -> PageCodes:
+    settled = _settled.is_set if _settled is not None and honour_settled else None
+    return _scan_task(task, _cancelled.is_set if _cancelled is not None else None, settled)
 
 
 def _plan(path: str | Path, dpi: int) -> list[_Task]:
@@ -287,14 +312,14 @@ def expand_folders(paths: Sequence[str | Path]) -> list[str]:
     return out
 
 
-def _init_worker(cancelled: Event) -> None:
+def _init_worker(cancelled: Event, settled: Event) -> None:
     # Ctrl-C reaches every process of the terminal; the parent alone handles it, so the
     # workers do not print a traceback each.
     import signal
 
-    global _cancelled
+    global _cancelled, _settled
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _cancelled = cancelled
+    _cancelled, _settled = cancelled, settled
 
 
 def scan_paths(
@@ -303,6 +328,7 @@ def scan_paths(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    settled: Callable[[], bool] | None = None,
 ) -> Iterator[PageCodes]:
     """The rvault codes in PDFs and images, one PageCodes per page, yielded as pages finish.
 
@@ -311,6 +337,12 @@ def scan_paths(
     gives up between passes, and the iteration ends. A restore passes "the vault can be
     rebuilt now", so the rest of a large kit is never scanned. progress(done, total) is
     called as each page finishes; after a stop, done stays below total.
+
+    `settled` is the gentler stop a restore uses (asked like `stop`): while it returns True
+    every page is still read, but only until one of its codes is read (so every kit among the
+    pages is seen) and without the further passes its missing codes would need. A page cut
+    short that way has cut_short set; if `settled` turns False after it (its codes were of a
+    kit that changed the caller's mind), it is read again with every pass and yielded again.
 
     Pages are read in worker processes when there are several, so a script calling this
     needs the usual `if __name__ == "__main__":` guard.
@@ -321,22 +353,32 @@ def scan_paths(
     tasks = [task for path in expand_folders(paths) for task in _plan(path, dpi)]
     workers = min(workers or min(2, os.cpu_count() or 1), len(tasks))
     if workers <= 1:
-        return _scan_here(tasks, progress, stop)
-    return _scan_parallel(tasks, workers, progress, stop)
+        return _scan_here(tasks, progress, stop, settled)
+    return _scan_parallel(tasks, workers, progress, stop, settled)
 
 
 def _scan_here(
     tasks: list[_Task],
     progress: Callable[[int, int], None] | None,
     stop: Callable[[], bool] | None,
+    settled: Callable[[], bool] | None,
 ) -> Iterator[PageCodes]:
+    again: list[_Task] = []  # pages cut short that must be read in full after all
     for done, task in enumerate(tasks, 1):
         if stop is not None and stop():
             return
-        result = _scan_task(task, stop)
+        result = _scan_task(task, stop, settled)
         if progress:
             progress(done, len(tasks))
         yield result
+        if result.cut_short:
+            again.append(task)
+        if settled is not None and not settled():
+            for retry in again:
+                if stop is not None and stop():
+                    return
+                yield _scan_task(retry, stop)
+            again.clear()
 
 
 def _scan_parallel(
@@ -344,9 +386,10 @@ def _scan_parallel(
     workers: int,
     progress: Callable[[int, int], None] | None,
     stop: Callable[[], bool] | None,
+    settled: Callable[[], bool] | None,
 ) -> Iterator[PageCodes]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     if stop is not None and stop():
@@ -354,19 +397,40 @@ def _scan_parallel(
     # "spawn" everywhere: the same behaviour on Linux, macOS and Windows, and no fork of a
     # process that already holds PDFium's global state.
     context = multiprocessing.get_context("spawn")
-    cancelled = context.Event()
+    cancelled, calm = context.Event(), context.Event()
+    if settled is not None and settled():
+        calm.set()
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(cancelled,)
+        workers, mp_context=context, initializer=_init_worker, initargs=(cancelled, calm)
     )
     try:
-        futures = [pool.submit(_worker_task, task) for task in tasks]
-        for done, future in enumerate(as_completed(futures), 1):
-            result = future.result()
-            if progress:
-                progress(done, len(tasks))
-            yield result
-            if stop is not None and stop():
-                return
+        pending: dict[Future[PageCodes], tuple[_Task, bool]] = {
+            pool.submit(_worker_task, task): (task, True) for task in tasks
+        }
+        again: list[_Task] = []  # pages cut short while settled: read in full if it ends
+        done = 0
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task, first = pending.pop(future)
+                result = future.result()
+                if first:
+                    done += 1
+                    if progress:
+                        progress(done, len(tasks))
+                yield result
+                if stop is not None and stop():
+                    return
+                if result.cut_short:
+                    again.append(task)
+                if settled is not None:
+                    if settled():
+                        calm.set()
+                    else:
+                        calm.clear()
+                        for retry in again:
+                            pending[pool.submit(_worker_task, retry, False)] = (retry, False)
+                        again.clear()
     except BrokenProcessPool:
         raise InvalidData(
             "a page could not be scanned: the reader process stopped (out of memory?)",
