@@ -152,3 +152,15 @@ def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
         return run_main(args, env, stdin)
 
     return run
+
+
+# Source for a child Python process: peak() is its own peak memory in KiB. Not ru_maxrss:
+# on Linux that survives exec, so a child would inherit the test process's high-water mark.
+PEAK = (
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            return int(line.split()[1])\n"
+    "    import resource\n"
+    "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+)

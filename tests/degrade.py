@@ -101,8 +101,8 @@ def build_kit(folder: Path, vault_bytes: int, name: str = "kit", seed: int = 1) 
                 Entry(f"note {i:03d}", "note", secret=note, id=f"{i:032x}", created=_CREATED)
             )
             i += 1
-    before = vf.path.read_bytes()
     report = make_kit(vf, PASSPHRASE, folder / f"{name}.pdf", KitOptions(), rng=randbytes)
+    before = vf.path.read_bytes()  # the printed file: the generation that records its kit
     pdf = (folder / f"{name}.pdf").read_bytes()
     pages = list(render_pdf_pages(pdf, dpi=DPI))
     doc = pypdfium2.PdfDocument(pdf)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, run_main
+from conftest import PASSPHRASE, PEAK, run_main
 
 from vault import BackupCode, Entry, VaultFile
 from vault.errors import StorageError
@@ -341,3 +341,99 @@ def test_an_ordinary_scanned_page_still_renders(tmp_path: Path) -> None:
 
     [page] = list(render_pdf_pages(_pdf("0 0 595 842", (2480, 3508)), dpi=150))
     assert page.size == (1240, 1755)  # A4 at 150 dpi, rounded up by PDFium
+
+
+# --- 2 and 3. share sheets: their KDF cost and their size are capped --------------------
+
+
+def _forged_shares(exponent: int) -> list[str]:
+    """Two real shares re-encoded to claim another PBKDF2 cost (checksums made valid)."""
+    import dataclasses
+
+    import shamir_mnemonic
+    from shamir_mnemonic.share import Share
+
+    words = shamir_mnemonic.generate_mnemonics(1, [(2, 3)], os.urandom(32), b"")[0]
+    return [
+        dataclasses.replace(Share.from_mnemonic(w), iteration_exponent=exponent).mnemonic()
+        for w in words[:2]
+    ]
+
+
+def test_forged_shares_cannot_choose_a_huge_kdf_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shamir_mnemonic.cipher
+
+    from vault.errors import InvalidData
+    from vault.recovery import combine_shares
+
+    forged = _forged_shares(15)
+    calls: list[int] = []
+    real = shamir_mnemonic.cipher._round_function
+
+    def counted(*args: object) -> bytes:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shamir_mnemonic.cipher, "_round_function", counted)
+    with pytest.raises(InvalidData, match="exponent 15"):
+        combine_shares(forged)
+    assert calls == []  # refused before a single PBKDF2 round
+
+
+def test_recover_checks_for_a_recovery_slot_before_any_share_work(
+    vf: VaultFile, tmp_path: Path, passphrase_file: Path
+) -> None:
+    shares = []
+    for i, words in enumerate(_forged_shares(15)):
+        shares += ["--share", str(tmp_path / f"s{i}.txt")]
+        (tmp_path / f"s{i}.txt").write_text(words + "\n")
+    r = run_main(
+        [
+            "recover",
+            vf.path,
+            *shares,
+            "--out",
+            tmp_path / "out.rvault",
+            "--new-passphrase-file",
+            passphrase_file,
+        ]
+    )
+    assert r.code == 66, r.stderr
+    assert "this vault copy has no recovery key" in r.stderr
+    assert not (tmp_path / "out.rvault").exists()
+
+
+def test_a_huge_share_image_is_refused_without_pil_warnings(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    from PIL import Image
+
+    from vault.errors import InvalidData
+    from vault.recovery import read_share_source
+
+    big = tmp_path / "share.png"
+    Image.new("1", (13000, 12000), 1).save(big)  # 156 MP of white: a small file
+    with pytest.raises(InvalidData, match="megapixels"):
+        read_share_source(str(big))
+    assert not [w for w in recwarn if "DecompressionBomb" in type(w.message).__name__]
+
+
+def test_a_sparse_share_file_is_not_read_whole(tmp_path: Path) -> None:
+    from vault.errors import VaultError
+
+    sparse = tmp_path / "share.txt"
+    with open(sparse, "wb") as f:
+        f.truncate(1536 * 1024 * 1024)  # 1.5 GiB of nothing, in no disk space
+    code = (
+        f"{PEAK}"
+        "from vault.recovery import read_share_source\n"
+        "from vault.errors import VaultError\n"
+        "try:\n"
+        f"    read_share_source({str(sparse)!r})\n"
+        "except VaultError as e:\n"
+        "    print(type(e).__name__, peak())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    name, peak_kib = proc.stdout.split()
+    assert issubclass(getattr(__import__("vault.errors").errors, name), VaultError), proc.stderr
+    assert int(peak_kib) < 100 * 1024, peak_kib  # the interpreter; nothing of the file

@@ -472,11 +472,15 @@ def recover(
     if recovery_key_file and (share_sources or type_shares):
         raise UsageProblem("give either the recovery key or shares, not both")
     target = _restore_target(opts, out)
+    from .format import parse
+    from .keyslots import require_recovery_slot
+
     data = _vault_bytes(sources, kit_id, text_file)
+    words = [m for src in share_sources for m in read_share_source(src)]  # checked, bounded
+    require_recovery_slot(parse(data))  # before asking for, or deriving from, any key
     if not (share_sources or type_shares or recovery_key_file) and has_tty():
         type_shares = sys.stdin.isatty() and ask_which_sheet() == "shares"
     if share_sources or type_shares:
-        words = [m for src in share_sources for m in read_share_source(src)]
         if type_shares:
             words = prompt_shares(words)
         secret = _share_secret(share_passphrase_file)

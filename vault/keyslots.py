@@ -101,6 +101,15 @@ def unlock_recovery(container: Container, key: bytes) -> bytes:
                 return open_sealed(kek, slot.nonce, slot.wrapped, aad)
             except AuthenticationFailed:
                 continue
+    require_recovery_slot(container)
+    raise AuthenticationFailed(
+        "wrong recovery key or shares (or the key slot was altered)",
+        hint="check the key or the share words against the sheet; nothing was changed",
+    )
+
+
+def require_recovery_slot(container: Container) -> None:
+    """MissingInput unless the vault has a recovery-key slot (checked before any key work)."""
     if not any(isinstance(s, RecoverySlot) for s in container.slots):
         from .errors import MissingInput
 
@@ -108,7 +117,6 @@ def unlock_recovery(container: Container, key: bytes) -> bytes:
             "this vault copy has no recovery key",
             hint="it was never added or was removed, or this kit/copy is older than the key",
         )
-    raise AuthenticationFailed("wrong recovery key or shares (or the key slot was altered)")
 
 
 def seal_payload(

@@ -208,6 +208,9 @@ def typed_key_progress(text: str) -> str | None:
     return f"{len(chars)} of {KEY_CHARS} characters so far; type the rest ({left} more{plural}):"
 
 
+MAX_SHARE_EXPONENT = 4  # 160,000 PBKDF2 iterations: well under a second
+
+
 def split_key(key: bytes, k: int, n: int, passphrase: bytes = b"") -> list[str]:
     """SLIP-39 shares of key: any k of the n mnemonics (33 words each) rebuild it."""
     import shamir_mnemonic
@@ -264,6 +267,17 @@ def combine_shares(mnemonics: list[str], passphrase: bytes = b"") -> bytes:
     _check_share_passphrase(passphrase)
     # SLIP-39 combines exactly K shares; extra ones are fine to hold but not to pass on.
     chosen = list(shares.values())[:threshold]
+    # The shares choose their own PBKDF2 cost (10,000 x 2^e iterations); rvault writes e=1.
+    # Capped before deriving, so forged sheets cannot keep the computer busy for minutes.
+    from shamir_mnemonic.share import Share
+
+    exponent = max(int(Share.from_mnemonic(w).iteration_exponent) for w in chosen)
+    if exponent > MAX_SHARE_EXPONENT:
+        raise InvalidData(
+            f"these shares ask for a key stretching cost (exponent {exponent}) above the "
+            f"{MAX_SHARE_EXPONENT} rvault accepts; rvault's own shares use 1",
+            hint="these are not share sheets printed by rvault",
+        )
     try:
         return bytes(shamir_mnemonic.combine_mnemonics(chosen, passphrase))
     except shamir_mnemonic.MnemonicError:
@@ -570,28 +584,24 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _qr_texts(path: Path, data: bytes) -> list[str]:
-    """Every QR text in an image or PDF that looks like a share: 33 lowercase words."""
-    import io
+    """Every QR text in an image or PDF that looks like a share: 33 lowercase words.
 
+    Read like kit scans, with their caps (pixels, pages, embedded images), one page at a
+    time, so a share sheet costs no more memory or time than a page of the kit.
+    """
     import zxingcpp
-    from PIL import Image
 
-    from .scan import render_pdf_pages
+    from .scan import load_image, render_pdf_pages
 
-    try:
-        if data.startswith(b"%PDF"):
-            images = list(render_pdf_pages(data))
-        else:
-            images = [Image.open(io.BytesIO(data)).convert("L")]
-    except Exception:  # PIL and PDFium raise many types for a file they cannot read
-        raise InvalidData(f"{path}: not an image, PDF or text file of share words") from None
+    pages = render_pdf_pages(data) if data.startswith(b"%PDF") else iter([load_image(str(path))])
     texts = []
-    for img in images:
-        qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    for img in pages:
         for code in zxingcpp.read_barcodes(img, formats=qr):
             words = code.text.lower().split()
             if len(words) == SHARE_WORDS and all(w.isalpha() for w in words):
                 texts.append(check_share(words, f"the share sheet in {path}"))
+        del img  # one rendered page at a time
     if not texts:
         raise InvalidData(f"{path}: no share sheet QR code was found")
     return texts

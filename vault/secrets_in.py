@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def read_source_bytes(source: str, limit: int) -> bytes:
             data = sys.stdin.buffer.read(limit + 1)
         else:
             with open(source, "rb") as f:
+                st = os.fstat(f.fileno())
+                if stat.S_ISREG(st.st_mode) and st.st_size > limit:  # refused before reading
+                    raise InvalidData(f"{source} is larger than {_size(limit)}")
                 data = f.read(limit + 1)
     except FileNotFoundError:
         raise MissingInput(f"no such file: {source}") from None
@@ -38,8 +42,12 @@ def read_source_bytes(source: str, limit: int) -> bytes:
         raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
     # Truncating silently would lose codes or lines without a word; refuse instead.
     if len(data) > limit:
-        raise InvalidData(f"{source} is larger than {limit // (1024 * 1024)} MiB")
+        raise InvalidData(f"{source} is larger than {_size(limit)}")
     return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
 
 
 def read_text_source(source: str, limit: int = MAX_SECRET_INPUT) -> str:
