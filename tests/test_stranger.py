@@ -327,3 +327,52 @@ def test_a_restored_vault_knows_the_kit_it_came_from(
         json.loads(restored.to_bytes())["meta"]["kit"]["generation"]
         == (VaultFile(_default_vault(tmp_path)).info()["generation"])
     )
+
+
+# --- the share sheets' own command, as printed ----------------------------------------------
+
+
+def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) -> None:
+    import pypdfium2
+
+    from vault.kit import pdf_text_lines
+
+    old = tmp_path / "old"
+    old.mkdir()
+    vf = new_vault(old / "vault.rvault")
+    fill_vault(vf, sample_entries())
+    secret = old / "pass.txt"
+    secret.write_text(PASSPHRASE + "\n")
+    env_old = {"RVAULT_FILE": str(vf.path), "RVAULT_PASSPHRASE_FILE": str(secret)}
+    r = run_main(["recovery-key", "add", "--out", old / "rk.pdf", "--shares", "2-of-3"], env_old)
+    assert r.code == 0, r.stderr
+    make_kit(vf, PASSPHRASE, old / "kit.pdf")
+    sheet_text = " ".join(
+        " ".join(pdf_text_lines((old / "rk-share-1-of-3.pdf").read_bytes())).split()
+    )
+    assert "rvault recover kit-photos" in sheet_text
+    assert "--out" not in sheet_text.replace("rvault kit --out new-kit.pdf", "")
+    for word in ("rvault use NAME", "rvault totp NAME", "rvault show NAME"):
+        assert word in sheet_text, word
+
+    # The new laptop: a folder of photos of the kit, photos of two share sheets.
+    home = tmp_path / "home"
+    photos = home / "kit-photos"
+    photos.mkdir(parents=True)
+    for i, page in enumerate(render_pdf_pages((old / "kit.pdf").read_bytes(), dpi=300)):
+        page.save(photos / f"IMG_{i}.png")
+    shares = []
+    for no in (1, 3):
+        doc = pypdfium2.PdfDocument((old / f"rk-share-{no}-of-3.pdf").read_bytes())
+        shares += ["--share", str(home / f"share-{no}.png")]
+        doc[0].render(scale=300 / 72, grayscale=True).to_pil().save(home / f"share-{no}.png")
+        doc.close()
+    new_pass = home / "new.txt"
+    new_pass.write_text("a brand new passphrase for the new laptop\n")
+    env = {"XDG_DATA_HOME": str(home / "data"), "HOME": str(home)}
+    r = run_main(["recover", photos, *shares, "--new-passphrase-file", new_pass], env)
+    assert r.code == 0, r.stderr
+    target = home / "data" / "rvault" / "vault.rvault"
+    assert f"Recovered to {target}, where rvault looks for your vault" in r.stderr
+    listed = run_main(["list"], {**env, "RVAULT_PASSPHRASE_FILE": str(new_pass)})
+    assert listed.code == 0 and "GitHub" in listed.stdout, listed.stderr
