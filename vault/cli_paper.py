@@ -261,8 +261,10 @@ def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> N
 
 def _type_lines(session: RestoreSession) -> None:
     """Ask for kit lines one at a time, with feedback, until the vault can be rebuilt."""
-    say("Type the lines from the kit's text pages, one per line, as printed (case, spaces and")
-    say("dashes do not matter). An empty line stops. You only need enough complete codes.")
+    say("Type the lines from the kit's text pages, one per line, as printed, starting with the")
+    say("code and line number (such as 003-07). Case, spaces and dashes do not matter, 0 and O")
+    say("count the same, and the dots at the end of a code need not be typed. Each line is")
+    say("checked when you press Enter. You only need enough complete codes; an empty line stops.")
     while True:
         needed = session.lines_needed()
         if needed == 0:
