@@ -1203,3 +1203,32 @@ def test_error_for_a_link_without_secret_key_does_not_echo_the_seed(tmp_path: Pa
     with pytest.raises(InvalidData) as caught:
         read(source)
     assert secret.lower() not in caught.value.message.lower()
+
+
+# --- issue 12: hardening from the adversarial review ---------------------------------------
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(str)
+
+
+def assert_refused(res: Run, vf: VaultFile, before: bytes, *words: str) -> None:
+    """Exit 65 with one error line (and maybe a hint), nothing on stdout, the vault untouched."""
+    assert res.code == 65, res.stderr
+    assert_error_only(res.stderr, *words)
+    assert res.stdout == ""
+    assert vf.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"encKeyValidation_DO_NOT_EDIT": "2.RkFLRQ==|RkFLRQ==|RkFLRQ=="},
+        {"encrypted": False, "encKeyValidation_DO_NOT_EDIT": "x", "folders": []},
+    ],
+    ids=["validation-only", "encrypted-false"],
+)
+def test_bitwarden_like_json_without_items_exits_65(
+    rv: RV, vf: VaultFile, tmp_path: Path, doc: dict[str, Any]
+) -> None:
+    before = vf.path.read_bytes()
+    source = write(tmp_path / "bitwarden.json", json.dumps(doc))
+    assert_refused(rv("import", str(source), "--yes"), vf, before, "encrypted Bitwarden export")

@@ -291,13 +291,14 @@ def _from_2fas(doc: dict[str, Any], source: str, batch: Batch) -> None:
 
 
 def _from_bitwarden(doc: dict[str, Any], source: str, batch: Batch) -> None:
-    if doc.get("encrypted") is True:
+    # encKeyValidation_DO_NOT_EDIT appears only in encrypted exports, even without the flag.
+    if doc.get("encrypted") is True or "encKeyValidation_DO_NOT_EDIT" in doc:
         raise InvalidData(
             f"{source} is an encrypted Bitwarden export",
             hint="export as 'JSON' (not 'JSON (Encrypted)'), import, then delete it",
         )
     without = 0
-    for n, item in enumerate(_list(doc["items"], "items", source), 1):
+    for n, item in enumerate(_list(_get(doc, "items", source), "items", source), 1):
         where = f"{source} item {n}"
         login = item.get("login") if isinstance(item, dict) else None
         totp = _opt_text(login, "totp", where) if isinstance(login, dict) else ""
