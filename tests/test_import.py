@@ -1232,3 +1232,40 @@ def test_bitwarden_like_json_without_items_exits_65(
     before = vf.path.read_bytes()
     source = write(tmp_path / "bitwarden.json", json.dumps(doc))
     assert_refused(rv("import", str(source), "--yes"), vf, before, "encrypted Bitwarden export")
+
+
+LONG_NUMBERS = [
+    pytest.param(f"otpauth://totp/E:a?secret={S}&digits={HUGE}", id="link-digits"),
+    pytest.param(f"otpauth://totp/E:a?secret={S}&period={'0' * 4999}7{HUGE}", id="link-period"),
+    pytest.param(json.dumps(aegis_export([(S, "E", "a", "SHA1", HUGE, 30)])), id="aegis-digits"),
+    pytest.param(json.dumps(aegis_export([(S, "E", "a", "SHA1", 6, HUGE)])), id="aegis-period"),
+    pytest.param(json.dumps(twofas_export([(S, "E", "a", "SHA1", HUGE, 30)])), id="2fas-digits"),
+    pytest.param(json.dumps(twofas_export([(S, "E", "a", "SHA1", 6, HUGE)])), id="2fas-period"),
+    pytest.param(
+        json.dumps(bitwarden_export([(S, "E", "a", "SHA1", HUGE, 30)])),
+        id="bitwarden-digits",
+    ),
+]
+
+
+@pytest.mark.parametrize("content", LONG_NUMBERS)
+def test_digits_or_period_of_thousands_of_digits_exit_65(
+    rv: RV, vf: VaultFile, tmp_path: Path, content: str
+) -> None:
+    before = vf.path.read_bytes()
+    source = write(tmp_path / "export.txt", content)
+    res = rv("import", str(source), "--yes")
+    assert_refused(res, vf, before, "not a plausible value", str(source))
+    assert len(res.stderr) < 300  # the number is not echoed whole
+
+
+def test_long_digits_in_a_link_on_stdin_exit_65(rv: RV, vf: VaultFile) -> None:
+    before = vf.path.read_bytes()
+    res = rv("import", "-", "--yes", stdin=f"otpauth://totp/E:a?secret={S}&digits={HUGE}\n")
+    assert_refused(res, vf, before, "not a plausible value")
+
+
+def test_leading_zeros_do_not_make_a_setting_implausible(tmp_path: Path) -> None:
+    link = f"otpauth://totp/E:a?secret={S}&digits={'0' * 5000}8&period={'0' * 5000}60"
+    [account] = accounts(read(write(tmp_path / "links.txt", link)))
+    assert account.settings == OtpSettings("SHA1", 8, 60)
