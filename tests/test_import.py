@@ -1269,3 +1269,60 @@ def test_leading_zeros_do_not_make_a_setting_implausible(tmp_path: Path) -> None
     link = f"otpauth://totp/E:a?secret={S}&digits={'0' * 5000}8&period={'0' * 5000}60"
     [account] = accounts(read(write(tmp_path / "links.txt", link)))
     assert account.settings == OtpSettings("SHA1", 8, 60)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(f"otpauth://totp/E:a?secret={S}\n".encode() + b"\xff\xfe", id="link"),
+        pytest.param(
+            b'{"items": [{"name": "\xff", "login": {"totp": "JBSWY3DPEHPK3PXP"}}]}', id="json"
+        ),
+    ],
+)
+def test_invalid_utf8_on_stdin_exits_65(rv: RV, vf: VaultFile, data: bytes) -> None:
+    before = vf.path.read_bytes()
+    assert_refused(rv("import", "-", "--yes", stdin=data), vf, before, "neither text nor an image")
+
+
+def test_qr_image_on_stdin_is_read(rv: RV, vf: VaultFile) -> None:
+    link = f"otpauth://totp/Example:alice?secret={S}&issuer=Example"
+    res = rv("import", "-", "--yes", stdin=png_bytes(qr_image(link)))
+    assert res.code == 0, res.stderr
+    assert entries(vf)["Example"][:4] == (S, DEFAULT, "Example", "alice")
+    assert "delete" not in res.stderr  # there is no file to delete
+
+
+def test_jpeg_screenshot_on_stdin_is_read(rv: RV, vf: VaultFile) -> None:
+    link = migration_link(payload_bytes([g for g, _ in GOOGLE]))
+    res = rv("import", "-", "--yes", stdin=screenshot([link]))
+    assert res.code == 0, res.stderr
+    assert len(entries(vf)) == len(GOOGLE)
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        pytest.param(png_bytes(qr_image("hello")), "not an otpauth:// link", id="other-qr"),
+        pytest.param(b"\x89PNG\r\n\x1a\n truncated", "could not be read as an image", id="bad-png"),
+        pytest.param(
+            b"\xff\xd8\xff" + b"\x00" * 64, "could not be read as an image", id="bad-jpeg"
+        ),
+    ],
+)
+def test_unusable_image_on_stdin_exits_65(rv: RV, vf: VaultFile, image: bytes, reason: str) -> None:
+    before = vf.path.read_bytes()
+    res = rv("import", "-", "--yes", stdin=image)
+    assert_refused(res, vf, before, "the image on stdin", reason)
+    assert "No such file" not in res.stderr
+
+
+def test_image_on_stdin_is_bounded_like_an_image_file(
+    rv: RV, vf: VaultFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vault.otpimport
+
+    monkeypatch.setattr(vault.otpimport, "MAX_IMAGE_BYTES", 1024 * 1024)
+    before = vf.path.read_bytes()
+    big = b"\x89PNG\r\n\x1a\n" + bytes(1024 * 1024)
+    assert_refused(rv("import", "-", "--yes", stdin=big), vf, before, "larger than 1 MiB")
