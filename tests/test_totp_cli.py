@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from conftest import CHEAP_KDF, PASSPHRASE, run_rvault
+from conftest import CHEAP_KDF, PASSPHRASE, Run, in_process, run_rvault
 from PIL import Image
 
 from vault import VaultFile
@@ -531,3 +531,53 @@ def test_otp_options_on_backup_codes_are_refused(
         assert "totp" in res.stderr
     assert vault_path.read_bytes() == saved
     assert "  codes: " not in run_rvault(["show", "Codes"], cli_env).stdout
+
+
+# --- issue 12: hardening from the adversarial review (in-process, vault bytes checked) -----
+
+
+def one_error_line(res: Run, code: int, *words: str) -> None:
+    """Exit `code` with one error line (maybe a hint), no traceback, nothing on stdout."""
+    assert res.code == code, res.stderr
+    assert res.stdout == ""
+    lines = res.error_lines
+    assert lines and lines == res.stderr.splitlines()[-len(lines) :], res.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), res.stderr
+    assert "unexpected error" not in res.stderr and "Traceback" not in res.stderr
+    for word in words:
+        assert word in lines[0], (word, res.stderr)
+
+
+@pytest.fixture
+def with_seed(vf: VaultFile, passphrase_file: Path) -> VaultFile:
+    """The test vault holding one totp entry, 'A'."""
+    res = in_process(vf.path, passphrase_file)("add", "A", "--kind", "totp", stdin=SEED + "\n")
+    assert res.code == 0, res.stderr
+    return vf
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("1e400", ["cannot read the time"]),
+        ("9" * 400, ["after the year 9999"]),  # float(int()) -> OverflowError
+        ("9" * 5000, ["after the year 9999"]),  # int() refuses 4,300+ digits
+        ("1" + "0" * 12, ["after the year 9999"]),
+        ("\udcff", ["cannot read the time"]),  # an undecodable byte in argv
+    ],
+    ids=["1e400", "400-digits", "5000-digits", "13-digits", "surrogate"],
+)
+def test_at_out_of_range_is_a_usage_error(
+    with_seed: VaultFile, passphrase_file: Path, bad: str, words: list[str]
+) -> None:
+    before = with_seed.path.read_bytes()
+    res = in_process(with_seed.path, passphrase_file)("totp", "A", "--at", bad)
+    one_error_line(res, 2, *words)
+    assert len(res.stderr) < 300  # a long number is not echoed whole
+    assert with_seed.path.read_bytes() == before
+
+
+def test_at_with_leading_zeros_is_still_a_time(with_seed: VaultFile, passphrase_file: Path) -> None:
+    res = in_process(with_seed.path, passphrase_file)("totp", "A", "--at", "0" * 5000 + "59")
+    assert res.code == 0, res.stderr
+    assert res.stdout.strip() == totp(SEED, OtpSettings(), 59)
