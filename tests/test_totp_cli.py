@@ -581,3 +581,75 @@ def test_at_with_leading_zeros_is_still_a_time(with_seed: VaultFile, passphrase_
     res = in_process(with_seed.path, passphrase_file)("totp", "A", "--at", "0" * 5000 + "59")
     assert res.code == 0, res.stderr
     assert res.stdout.strip() == totp(SEED, OtpSettings(), 59)
+
+
+ADD_BAD_TEXT = [
+    pytest.param(["--kind", "totp", "--account", "\udcff"], SEED, "account", id="account"),
+    pytest.param(["--kind", "totp", "--issuer", "a\udcffb"], SEED, "issuer", id="issuer"),
+    pytest.param(["--kind", "note", "--notes", "\udcff"], "secret", "notes", id="notes"),
+    pytest.param(["--kind", "note", "--url", "\udcff"], "secret", "url", id="url"),
+    pytest.param(["--kind", "totp", "--tag", "\udcff"], SEED, "tag", id="tag"),
+    pytest.param(["--kind", "note"], b"my note \xff\n", "note is not UTF-8", id="stdin-note"),
+    pytest.param(
+        ["--kind", "recovery-key"], b"\xffABCD-1234-EFGH-5678\n", "not UTF-8", id="stdin-key"
+    ),
+    pytest.param(["--kind", "totp"], SEED.encode() + b"\xff\n", "", id="stdin-totp"),
+    pytest.param(
+        ["--kind", "totp"],
+        f"otpauth://totp/E:a?secret={SEED}&digits={'9' * 5000}\n",
+        "not a plausible value",
+        id="link-digits",
+    ),
+    pytest.param(
+        ["--kind", "totp"],
+        f"otpauth://totp/E:a?secret={SEED}&period={'9' * 400}\n",
+        "not a plausible value",
+        id="link-period",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "stdin", "word"), ADD_BAD_TEXT)
+def test_add_with_bad_text_exits_65(
+    vf: VaultFile, passphrase_file: Path, options: list[str], stdin: str | bytes, word: str
+) -> None:
+    before = vf.path.read_bytes()
+    res = in_process(vf.path, passphrase_file)("add", "X", *options, stdin=stdin)
+    one_error_line(res, 65, word)
+    assert len(res.stderr) < 400
+    assert vf.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--account", "\udcff"], ["--tag", "\udcff"], ["--notes", "x\udcff"]],
+    ids=["account", "tag", "notes"],
+)
+def test_edit_with_bad_text_exits_65(
+    with_seed: VaultFile, passphrase_file: Path, options: list[str]
+) -> None:
+    before = with_seed.path.read_bytes()
+    res = in_process(with_seed.path, passphrase_file)("edit", "A", *options)
+    one_error_line(res, 65, "not valid UTF-8 text")
+    assert with_seed.path.read_bytes() == before
+
+
+def test_undecodable_stdin_in_a_real_process_exits_65(
+    cli_env: dict[str, str], vf: VaultFile
+) -> None:
+    # A real stdin decodes with surrogateescape under a C or UTF-8 locale: no decode error,
+    # but lone surrogates that only fail when the payload is encoded.
+    before = vf.path.read_bytes()
+    res = subprocess.run(
+        [sys.executable, "-m", "vault", "add", "N", "--kind", "note"],
+        input=b"my note \xff\n",
+        capture_output=True,
+        env={**cli_env, "LC_ALL": "C.UTF-8"},
+        start_new_session=True,
+        timeout=120,
+    )
+    stderr = res.stderr.decode()
+    assert res.returncode == 65, stderr
+    assert stderr.splitlines() == ["rvault: error: the secret is not valid UTF-8 text"]
+    assert "my note" not in stderr
+    assert vf.path.read_bytes() == before
