@@ -206,7 +206,8 @@ def import_(
     """Import TOTP accounts: otpauth:// links, QR images, Google, Aegis, 2FAS, Bitwarden.
 
     SOURCE is a file (a text file of links, a JSON export, or a QR image or screenshot; give
-    every image of a multi-part Google Authenticator export) or '-' to paste links on stdin.
+    every image of a multi-part Google Authenticator export) or '-' for stdin: pasted links,
+    an export, or a piped image.
     """
     from .otpimport import plan_import, read_sources
 
