@@ -118,9 +118,9 @@ class Run:
 def run_main(
     args: Sequence[str | os.PathLike[str]],
     env: Mapping[str, str | None] | None = None,
-    stdin: str | None = None,
+    stdin: str | bytes | None = None,
 ) -> Run:
-    """`rvault ARGS` in-process through vault.cli.main, which maps errors to exit codes."""
+    """`rvault ARGS` in-process through vault.cli.main; stdin may be bytes (images, bad UTF-8)."""
     from click.testing import CliRunner
 
     from vault.cli import main
@@ -148,7 +148,7 @@ def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
         "RVAULT_LOCK_TIMEOUT": "5",
     }
 
-    def run(*args: str, stdin: str | None = None) -> Run:
+    def run(*args: str, stdin: str | bytes | None = None) -> Run:
         return run_main(args, env, stdin)
 
     return run

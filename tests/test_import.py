@@ -1203,3 +1203,126 @@ def test_error_for_a_link_without_secret_key_does_not_echo_the_seed(tmp_path: Pa
     with pytest.raises(InvalidData) as caught:
         read(source)
     assert secret.lower() not in caught.value.message.lower()
+
+
+# --- issue 12: hardening from the adversarial review ---------------------------------------
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(str)
+
+
+def assert_refused(res: Run, vf: VaultFile, before: bytes, *words: str) -> None:
+    """Exit 65 with one error line (and maybe a hint), nothing on stdout, the vault untouched."""
+    assert res.code == 65, res.stderr
+    assert_error_only(res.stderr, *words)
+    assert res.stdout == ""
+    assert vf.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"encKeyValidation_DO_NOT_EDIT": "2.RkFLRQ==|RkFLRQ==|RkFLRQ=="},
+        {"encrypted": False, "encKeyValidation_DO_NOT_EDIT": "x", "folders": []},
+    ],
+    ids=["validation-only", "encrypted-false"],
+)
+def test_bitwarden_like_json_without_items_exits_65(
+    rv: RV, vf: VaultFile, tmp_path: Path, doc: dict[str, Any]
+) -> None:
+    before = vf.path.read_bytes()
+    source = write(tmp_path / "bitwarden.json", json.dumps(doc))
+    assert_refused(rv("import", str(source), "--yes"), vf, before, "encrypted Bitwarden export")
+
+
+LONG_NUMBERS = [
+    pytest.param(f"otpauth://totp/E:a?secret={S}&digits={HUGE}", id="link-digits"),
+    pytest.param(f"otpauth://totp/E:a?secret={S}&period={'0' * 4999}7{HUGE}", id="link-period"),
+    pytest.param(json.dumps(aegis_export([(S, "E", "a", "SHA1", HUGE, 30)])), id="aegis-digits"),
+    pytest.param(json.dumps(aegis_export([(S, "E", "a", "SHA1", 6, HUGE)])), id="aegis-period"),
+    pytest.param(json.dumps(twofas_export([(S, "E", "a", "SHA1", HUGE, 30)])), id="2fas-digits"),
+    pytest.param(json.dumps(twofas_export([(S, "E", "a", "SHA1", 6, HUGE)])), id="2fas-period"),
+    pytest.param(
+        json.dumps(bitwarden_export([(S, "E", "a", "SHA1", HUGE, 30)])),
+        id="bitwarden-digits",
+    ),
+]
+
+
+@pytest.mark.parametrize("content", LONG_NUMBERS)
+def test_digits_or_period_of_thousands_of_digits_exit_65(
+    rv: RV, vf: VaultFile, tmp_path: Path, content: str
+) -> None:
+    before = vf.path.read_bytes()
+    source = write(tmp_path / "export.txt", content)
+    res = rv("import", str(source), "--yes")
+    assert_refused(res, vf, before, "not a plausible value", str(source))
+    assert len(res.stderr) < 300  # the number is not echoed whole
+
+
+def test_long_digits_in_a_link_on_stdin_exit_65(rv: RV, vf: VaultFile) -> None:
+    before = vf.path.read_bytes()
+    res = rv("import", "-", "--yes", stdin=f"otpauth://totp/E:a?secret={S}&digits={HUGE}\n")
+    assert_refused(res, vf, before, "not a plausible value")
+
+
+def test_leading_zeros_do_not_make_a_setting_implausible(tmp_path: Path) -> None:
+    link = f"otpauth://totp/E:a?secret={S}&digits={'0' * 5000}8&period={'0' * 5000}60"
+    [account] = accounts(read(write(tmp_path / "links.txt", link)))
+    assert account.settings == OtpSettings("SHA1", 8, 60)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(f"otpauth://totp/E:a?secret={S}\n".encode() + b"\xff\xfe", id="link"),
+        pytest.param(
+            b'{"items": [{"name": "\xff", "login": {"totp": "JBSWY3DPEHPK3PXP"}}]}', id="json"
+        ),
+    ],
+)
+def test_invalid_utf8_on_stdin_exits_65(rv: RV, vf: VaultFile, data: bytes) -> None:
+    before = vf.path.read_bytes()
+    assert_refused(rv("import", "-", "--yes", stdin=data), vf, before, "neither text nor an image")
+
+
+def test_qr_image_on_stdin_is_read(rv: RV, vf: VaultFile) -> None:
+    link = f"otpauth://totp/Example:alice?secret={S}&issuer=Example"
+    res = rv("import", "-", "--yes", stdin=png_bytes(qr_image(link)))
+    assert res.code == 0, res.stderr
+    assert entries(vf)["Example"][:4] == (S, DEFAULT, "Example", "alice")
+    assert "delete" not in res.stderr  # there is no file to delete
+
+
+def test_jpeg_screenshot_on_stdin_is_read(rv: RV, vf: VaultFile) -> None:
+    link = migration_link(payload_bytes([g for g, _ in GOOGLE]))
+    res = rv("import", "-", "--yes", stdin=screenshot([link]))
+    assert res.code == 0, res.stderr
+    assert len(entries(vf)) == len(GOOGLE)
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        pytest.param(png_bytes(qr_image("hello")), "not an otpauth:// link", id="other-qr"),
+        pytest.param(b"\x89PNG\r\n\x1a\n truncated", "could not be read as an image", id="bad-png"),
+        pytest.param(
+            b"\xff\xd8\xff" + b"\x00" * 64, "could not be read as an image", id="bad-jpeg"
+        ),
+    ],
+)
+def test_unusable_image_on_stdin_exits_65(rv: RV, vf: VaultFile, image: bytes, reason: str) -> None:
+    before = vf.path.read_bytes()
+    res = rv("import", "-", "--yes", stdin=image)
+    assert_refused(res, vf, before, "the image on stdin", reason)
+    assert "No such file" not in res.stderr
+
+
+def test_image_on_stdin_is_bounded_like_an_image_file(
+    rv: RV, vf: VaultFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vault.otpimport
+
+    monkeypatch.setattr(vault.otpimport, "MAX_IMAGE_BYTES", 1024 * 1024)
+    before = vf.path.read_bytes()
+    big = b"\x89PNG\r\n\x1a\n" + bytes(1024 * 1024)
+    assert_refused(rv("import", "-", "--yes", stdin=big), vf, before, "larger than 1 MiB")

@@ -459,3 +459,26 @@ def test_changing_settings_is_a_change(tmp_path: Path, vf: VaultFile) -> None:
     with vf.edit(PASSPHRASE) as v, pytest.raises(InvalidData, match="not totp"):
         v.add(Entry("Note", "note", secret="x"))
         v.update("Note", otp=OtpSettings())
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 5000, " " + "1" * 10, 10**5000, -(10**400), "0" * 5001, [[[]]], 1e308],
+    ids=[
+        "5000-digit-text",
+        "10-digit-text",
+        "5000-digit-int",
+        "negative",
+        "zeros",
+        "list",
+        "float",
+    ],
+)
+@pytest.mark.parametrize("what", ["digits", "period"])
+def test_implausible_settings_are_invalid_data_with_a_short_message(
+    value: object, what: str
+) -> None:
+    # int() of 4,300+ digits raised ValueError and repr() of such an int does too (issue 12).
+    with pytest.raises(InvalidData) as caught:
+        OtpSettings.parse(**{what: value})
+    assert len(caught.value.message) < 120

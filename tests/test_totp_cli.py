@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from conftest import CHEAP_KDF, PASSPHRASE, run_rvault
+from conftest import CHEAP_KDF, PASSPHRASE, Run, in_process, run_rvault
 from PIL import Image
 
 from vault import VaultFile
@@ -550,3 +550,125 @@ def test_otp_options_on_backup_codes_are_refused(
         assert "totp" in res.stderr
     assert vault_path.read_bytes() == saved
     assert "  codes: " not in run_rvault(["show", "Codes"], cli_env).stdout
+
+
+# --- issue 12: hardening from the adversarial review (in-process, vault bytes checked) -----
+
+
+def one_error_line(res: Run, code: int, *words: str) -> None:
+    """Exit `code` with one error line (maybe a hint), no traceback, nothing on stdout."""
+    assert res.code == code, res.stderr
+    assert res.stdout == ""
+    lines = res.error_lines
+    assert lines and lines == res.stderr.splitlines()[-len(lines) :], res.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), res.stderr
+    assert "unexpected error" not in res.stderr and "Traceback" not in res.stderr
+    for word in words:
+        assert word in lines[0], (word, res.stderr)
+
+
+@pytest.fixture
+def with_seed(vf: VaultFile, passphrase_file: Path) -> VaultFile:
+    """The test vault holding one totp entry, 'A'."""
+    res = in_process(vf.path, passphrase_file)("add", "A", "--kind", "totp", stdin=SEED + "\n")
+    assert res.code == 0, res.stderr
+    return vf
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("1e400", ["cannot read the time"]),
+        ("9" * 400, ["after the year 9999"]),  # float(int()) -> OverflowError
+        ("9" * 5000, ["after the year 9999"]),  # int() refuses 4,300+ digits
+        ("1" + "0" * 12, ["after the year 9999"]),
+        ("\udcff", ["cannot read the time"]),  # an undecodable byte in argv
+    ],
+    ids=["1e400", "400-digits", "5000-digits", "13-digits", "surrogate"],
+)
+def test_at_out_of_range_is_a_usage_error(
+    with_seed: VaultFile, passphrase_file: Path, bad: str, words: list[str]
+) -> None:
+    before = with_seed.path.read_bytes()
+    res = in_process(with_seed.path, passphrase_file)("totp", "A", "--at", bad)
+    one_error_line(res, 2, *words)
+    assert len(res.stderr) < 300  # a long number is not echoed whole
+    assert with_seed.path.read_bytes() == before
+
+
+def test_at_with_leading_zeros_is_still_a_time(with_seed: VaultFile, passphrase_file: Path) -> None:
+    res = in_process(with_seed.path, passphrase_file)("totp", "A", "--at", "0" * 5000 + "59")
+    assert res.code == 0, res.stderr
+    assert res.stdout.strip() == totp(SEED, OtpSettings(), 59)
+
+
+ADD_BAD_TEXT = [
+    pytest.param(["--kind", "totp", "--account", "\udcff"], SEED, "account", id="account"),
+    pytest.param(["--kind", "totp", "--issuer", "a\udcffb"], SEED, "issuer", id="issuer"),
+    pytest.param(["--kind", "note", "--notes", "\udcff"], "secret", "notes", id="notes"),
+    pytest.param(["--kind", "note", "--url", "\udcff"], "secret", "url", id="url"),
+    pytest.param(["--kind", "totp", "--tag", "\udcff"], SEED, "tag", id="tag"),
+    pytest.param(["--kind", "note"], b"my note \xff\n", "note is not UTF-8", id="stdin-note"),
+    pytest.param(
+        ["--kind", "recovery-key"], b"\xffABCD-1234-EFGH-5678\n", "not UTF-8", id="stdin-key"
+    ),
+    pytest.param(["--kind", "totp"], SEED.encode() + b"\xff\n", "", id="stdin-totp"),
+    pytest.param(
+        ["--kind", "totp"],
+        f"otpauth://totp/E:a?secret={SEED}&digits={'9' * 5000}\n",
+        "not a plausible value",
+        id="link-digits",
+    ),
+    pytest.param(
+        ["--kind", "totp"],
+        f"otpauth://totp/E:a?secret={SEED}&period={'9' * 400}\n",
+        "not a plausible value",
+        id="link-period",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "stdin", "word"), ADD_BAD_TEXT)
+def test_add_with_bad_text_exits_65(
+    vf: VaultFile, passphrase_file: Path, options: list[str], stdin: str | bytes, word: str
+) -> None:
+    before = vf.path.read_bytes()
+    res = in_process(vf.path, passphrase_file)("add", "X", *options, stdin=stdin)
+    one_error_line(res, 65, word)
+    assert len(res.stderr) < 400
+    assert vf.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--account", "\udcff"], ["--tag", "\udcff"], ["--notes", "x\udcff"]],
+    ids=["account", "tag", "notes"],
+)
+def test_edit_with_bad_text_exits_65(
+    with_seed: VaultFile, passphrase_file: Path, options: list[str]
+) -> None:
+    before = with_seed.path.read_bytes()
+    res = in_process(with_seed.path, passphrase_file)("edit", "A", *options)
+    one_error_line(res, 65, "not valid UTF-8 text")
+    assert with_seed.path.read_bytes() == before
+
+
+def test_undecodable_stdin_in_a_real_process_exits_65(
+    cli_env: dict[str, str], vf: VaultFile
+) -> None:
+    # A real stdin decodes with surrogateescape under a C or UTF-8 locale: no decode error,
+    # but lone surrogates that only fail when the payload is encoded.
+    before = vf.path.read_bytes()
+    res = subprocess.run(
+        [sys.executable, "-m", "vault", "add", "N", "--kind", "note"],
+        input=b"my note \xff\n",
+        capture_output=True,
+        env={**cli_env, "LC_ALL": "C.UTF-8"},
+        start_new_session=True,
+        timeout=120,
+    )
+    stderr = res.stderr.decode()
+    assert res.returncode == 65, stderr
+    assert stderr.splitlines() == ["rvault: error: the secret is not valid UTF-8 text"]
+    assert "my note" not in stderr
+    assert vf.path.read_bytes() == before

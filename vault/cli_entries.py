@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import STDIN, F, Options, cli, common, emit_json, say, warn
-from .errors import StorageError, UsageProblem
+from .errors import InvalidData, StorageError, UsageProblem
 from .policy import KINDS
 from .secrets_in import read_secret
 
@@ -93,13 +93,22 @@ def add(
         notes=notes,
         tags=list(dict.fromkeys(tags)),
     )
-    text = read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
+    text = _read_secret(from_file, editor, _secret_word(kind), multiline=kind != "totp")
     if kind == "totp":
         fill_totp(entry, text, algorithm, digits, period)
     else:
         _fill_secret(entry, text)
     entry = vf.add(opts.passphrase(), entry)
     say(f"Added {entry.name!r} ({_status(entry) or entry.kind}).")
+
+
+def _read_secret(from_file: str | None, editor: bool, what: str, multiline: bool) -> str:
+    """read_secret, with undecodable bytes reported as bad input rather than a crash."""
+    try:
+        return read_secret(from_file, editor, what, multiline)
+    except UnicodeDecodeError:
+        # A piped stdin is decoded strictly under some locales (and by the editor's file).
+        raise InvalidData(f"the {what} is not UTF-8 text") from None
 
 
 def _secret_word(kind: str) -> str:
@@ -311,7 +320,7 @@ def edit(
         from .codes import parse_backup_codes
 
         _stdin_once(from_file, editor, opts)
-        text = read_secret(from_file, editor, "new value", multiline=True)
+        text = _read_secret(from_file, editor, "new value", multiline=True)
         if not new_secret:
             codes = parse_backup_codes(text)
             say(f"Found {len(codes)} backup codes.")

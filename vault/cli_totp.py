@@ -119,18 +119,22 @@ def _parse_time(text: str) -> float:
     from datetime import datetime, timezone
 
     text = text.strip()
+    shown = repr(text) if len(text) <= 40 else f"{text[:30]!r}... ({len(text)} characters)"
     try:
         if text.isascii() and text.isdigit():
-            value = float(int(text))
+            # float(int()) overflows past ~309 digits and int() refuses 4,300+: compare digits.
+            if len(text.lstrip("0")) > len(str(LATEST_TIME)):
+                raise UsageProblem(f"the time {shown} is after the year 9999")
+            value = float(int(text.lstrip("0") or "0"))
         else:
             parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
             value = parsed.replace(tzinfo=timezone.utc).timestamp()
     except ValueError:
         raise UsageProblem(
-            f"cannot read the time {text!r}", hint="give Unix seconds or YYYY-MM-DDTHH:MM:SSZ"
+            f"cannot read the time {shown}", hint="give Unix seconds or YYYY-MM-DDTHH:MM:SSZ"
         ) from None
     if value > LATEST_TIME:
-        raise UsageProblem(f"the time {text!r} is after the year 9999")
+        raise UsageProblem(f"the time {shown} is after the year 9999")
     return value
 
 
@@ -208,7 +212,8 @@ def import_(
     """Import TOTP accounts: otpauth:// links, QR images, Google, Aegis, 2FAS, Bitwarden.
 
     SOURCE is a file (a text file of links, a JSON export, or a QR image or screenshot; give
-    every image of a multi-part Google Authenticator export) or '-' to paste links on stdin.
+    every image of a multi-part Google Authenticator export) or '-' for stdin: pasted links,
+    an export, or a piped image.
     """
     from .otpimport import plan_import, read_sources
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -55,6 +56,24 @@ def check_name(name: str) -> str:
     if not name.isprintable() and any(unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidData("entry name contains control characters")
     return name
+
+
+def check_text(entry: Entry) -> None:
+    """InvalidData if a field cannot be stored as UTF-8 (a lone surrogate from bad input)."""
+    _require_text([(key, getattr(entry, key)) for key in _TEXT_FIELDS])
+    _require_text([("tag", tag) for tag in entry.tags])
+    _require_text([("secret", entry.secret)] + [("secret", c.code) for c in entry.codes])
+
+
+def _require_text(fields: Iterable[tuple[str, str | None]]) -> None:
+    # Python turns undecodable bytes in argv or a piped stdin into lone surrogates; they only
+    # fail when the payload is encoded, so they are caught here, before anything changes.
+    for what, value in fields:
+        try:
+            (value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            # Never the value itself: it may be the secret.
+            raise InvalidData(f"the {what} is not valid UTF-8 text") from None
 
 
 def name_key(name: str) -> str:
@@ -248,6 +267,7 @@ class Vault:
                 raise InvalidData("a backup-codes entry needs at least one code")
         elif not entry.secret:
             raise InvalidData(f"a {entry.kind} entry needs a secret value")
+        check_text(entry)
         self.entries.append(entry)
         self.record(entry, "created", entry.created)
         return entry
@@ -288,6 +308,8 @@ class Vault:
     ) -> Entry:
         """Change an entry's metadata, secret, TOTP settings or codes; empty text clears a field."""
         entry = self.get(name)
+        _require_text([*(fields or {}).items(), *(("tag", t) for t in add_tags)])
+        _require_text([("secret", secret)] + [("secret", c) for c in add_codes or []])
         stamp = now or utc_now()
         before = _content(entry.to_json())
         if new_name is not None:

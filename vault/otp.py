@@ -29,6 +29,8 @@ SHORT_SECRET_BITS = 80
 EARLIEST_PLAUSIBLE = 1767225600  # 2026-01-01T00:00:00Z
 _BASE32 = re.compile(r"[A-Z2-7]+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# No digits or period has more digits than this; a longer number is damage, not a setting.
+_MAX_WHOLE_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,15 @@ class OtpSettings:
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise UnsupportedOtp(
-                f"TOTP algorithm {self.algorithm!r} is not supported; use SHA1, SHA256 or SHA512"
+                f"TOTP algorithm {_shown(self.algorithm)} is not supported; "
+                "use SHA1, SHA256 or SHA512"
             )
         if type(self.digits) is not int or self.digits not in DIGITS:
-            raise UnsupportedOtp(f"TOTP codes of {self.digits!r} digits are not supported")
+            raise UnsupportedOtp(f"TOTP codes of {_shown(self.digits)} digits are not supported")
         if type(self.period) is not int or not 1 <= self.period <= MAX_PERIOD:
             raise UnsupportedOtp(
-                f"a TOTP period of {self.period!r} seconds is not supported (1 to {MAX_PERIOD})"
+                f"a TOTP period of {_shown(self.period)} seconds is not supported "
+                f"(1 to {MAX_PERIOD})"
             )
 
     @classmethod
@@ -85,12 +89,27 @@ class OtpSettings:
 
 def _whole(value: Any, what: str) -> int:
     if isinstance(value, bool):
-        raise InvalidData(f"TOTP {what} must be a whole number, not {value!r}")
+        raise InvalidData(f"TOTP {what} must be a whole number, not {_shown(value)}")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    raise InvalidData(f"TOTP {what} must be a whole number, not {value!r}")
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit():
+        # int() refuses 4,300+ digits (ValueError), so the length is judged first.
+        if len(text.lstrip("0")) > _MAX_WHOLE_DIGITS:
+            raise InvalidData(f"TOTP {what} {_shown(text)} is not a plausible value")
+        return int(text.lstrip("0") or "0")
+    raise InvalidData(f"TOTP {what} must be a whole number, not {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """A setting as quoted in a message, kept short: an export may hold thousands of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**24:
+        # repr() of a 4,300+ digit int raises ValueError; its size is all a person needs.
+        return f"~{'-' * (value < 0)}10^{int(abs(value).bit_length() * 0.30103)}"
+    if not isinstance(value, str | int | float):
+        return f"a JSON {type(value).__name__}"  # repr() of deep nesting may recurse too far
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ cannot hold (HOTP, Steam, 7 digits) are skipped with a reason instead, so the re
 
 from __future__ import annotations
 
+import io
 import json
 import unicodedata
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from .secrets_in import read_source_bytes
 MAX_TEXT_BYTES = 4 * 1024 * 1024
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_FIELD_CHARS = 200
+STDIN = "-"
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"P5", b"P6")
 
 
@@ -82,7 +84,7 @@ def read_sources(sources: Sequence[str]) -> Batch:
     for source in sources:
         data = _read_bytes(source)
         if _is_image(data):
-            _from_image(source, batch)
+            _from_image(source, batch, data)
         else:
             try:
                 text = data.decode("utf-8-sig")
@@ -106,8 +108,9 @@ def _is_image(data: bytes) -> bool:
 
 
 def _read_bytes(source: str) -> bytes:
-    # Exports and pasted links are small; only a screenshot or photo may be large.
-    data = read_source_bytes(source, MAX_TEXT_BYTES if source == "-" else MAX_IMAGE_BYTES)
+    # Exports and pasted links are small; only a screenshot or photo may be large (and a
+    # screenshot may be piped in too, so stdin gets the image cap until it proves to be text).
+    data = read_source_bytes(source, MAX_IMAGE_BYTES)
     if not _is_image(data) and len(data) > MAX_TEXT_BYTES:
         raise InvalidData(f"{source} is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MiB")
     return data
@@ -291,13 +294,14 @@ def _from_2fas(doc: dict[str, Any], source: str, batch: Batch) -> None:
 
 
 def _from_bitwarden(doc: dict[str, Any], source: str, batch: Batch) -> None:
-    if doc.get("encrypted") is True:
+    # encKeyValidation_DO_NOT_EDIT appears only in encrypted exports, even without the flag.
+    if doc.get("encrypted") is True or "encKeyValidation_DO_NOT_EDIT" in doc:
         raise InvalidData(
             f"{source} is an encrypted Bitwarden export",
             hint="export as 'JSON' (not 'JSON (Encrypted)'), import, then delete it",
         )
     without = 0
-    for n, item in enumerate(_list(doc["items"], "items", source), 1):
+    for n, item in enumerate(_list(_get(doc, "items", source), "items", source), 1):
         where = f"{source} item {n}"
         login = item.get("login") if isinstance(item, dict) else None
         totp = _opt_text(login, "totp", where) if isinstance(login, dict) else ""
@@ -381,7 +385,18 @@ def _settings(obj: Any, algorithm: str, digits: str, period: str, where: str) ->
 # --- QR images -----------------------------------------------------------------------------
 
 
-def _from_image(path: str, batch: Batch) -> None:
+class _ImageBytes(io.BytesIO):
+    """An image already read into memory (stdin), named in messages as a path would be."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.label = name
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _from_image(source: str, batch: Batch, data: bytes) -> None:
     from .scan import load_image
     from .scanpasses import Found as Seen
     from .scanpasses import decode
@@ -389,7 +404,11 @@ def _from_image(path: str, batch: Batch) -> None:
     def has_link(seen: Seen) -> bool:
         return any(t.lower().startswith("otpauth") for t in seen.others)
 
-    seen = decode(load_image(path), enough=has_link)
+    # The bytes already read are decoded, not the file again: stdin cannot be read twice.
+    # PIL opens a file object as it opens a path, and load_image names its source with
+    # str(), which _ImageBytes answers (scan.load_image is typed for paths only).
+    path = "the image on stdin" if source == STDIN else source
+    seen = decode(load_image(_ImageBytes(data, path)), enough=has_link)  # type: ignore[arg-type]
     links = sorted(t for t in seen.others if t.lower().startswith("otpauth"))
     if not links:
         if seen.others:
@@ -404,7 +423,7 @@ def _from_image(path: str, batch: Batch) -> None:
             hint="crop the image to the code, or take a sharper, straighter photo",
         )
     for link in links:
-        _from_link(link, f"{path} (QR code)", path, batch)
+        _from_link(link, f"{path} (QR code)", source, batch)
 
 
 # --- adding to a vault ---------------------------------------------------------------------
