@@ -56,7 +56,7 @@ def test_a_folder_named_like_a_temp_file_does_not_break_saves(vf: VaultFile) -> 
     trap = vf.path.with_name(f".{vf.path.name}.x.tmp")
     trap.mkdir()
     (trap / "keep.txt").write_text("someone's")
-    bak_trap = vf.path.with_name(f".{vf.path.name}.bak.{os.getpid()}.tmp")
+    bak_trap = vf.path.with_name(f".{vf.path.name}.bak.{os.getpid()}-0.tmp")  # the first try
     bak_trap.mkdir()
     vf.add(PASSPHRASE, Entry("A", "note", secret="one"))
     vf.add(PASSPHRASE, Entry("B", "note", secret="two"))

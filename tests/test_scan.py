@@ -257,8 +257,9 @@ def test_truncated_image_is_invalid_data(image_files: list[Path], tmp_path: Path
         list(scan_paths([tmp_path / "cut.jpg"]))
 
 
-def test_directory_is_invalid_data(tmp_path: Path) -> None:
-    with pytest.raises(InvalidData, match="directory"):
+def test_a_folder_without_scans_is_missing_input(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a scan")
+    with pytest.raises(MissingInput, match="holds no PDF, PNG, JPEG or TIFF files"):
         list(scan_paths([tmp_path]))
 
 

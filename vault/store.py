@@ -393,8 +393,13 @@ class VaultFile:
 
     def _keep_backup(self) -> None:
         """Make the current file the .bak, atomically (the .bak is never half-written)."""
-        # A random part, so no file or folder of that name can be in the way.
-        staged = self.bak_path.with_name(f".{self.bak_path.name}.{os.urandom(6).hex()}.tmp")
+        # A name nothing is using: a folder that merely looks like ours is stepped around.
+        # (Not from the rng: seeded test vectors must not depend on how saves are staged.)
+        n = 0
+        while (
+            staged := self.bak_path.with_name(f".{self.bak_path.name}.{os.getpid()}-{n}.tmp")
+        ).exists() or staged.is_symlink():
+            n += 1
         try:
             os.link(self.path, staged)
         except OSError as exc:
