@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def paper(tmp_path_factory: pytest.TempPathFactory) -> Paper:
 
     doc = pypdfium2.PdfDocument(pdf.read_bytes())
     for i, image in enumerate(doc_pages):
-        if "codes sheet" in doc[i].get_textpage().get_text_range():
+        if re.search(r"codes sheet \d+ of \d+", doc[i].get_textpage().get_text_range()):
             sheet_no += 1
             image.save(photos / f"sheet-{sheet_no}.png")
     doc.close()
@@ -376,3 +377,14 @@ def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) ->
     assert f"Recovered to {target}, where rvault looks for your vault" in r.stderr
     listed = run_main(["list"], {**env, "RVAULT_PASSPHRASE_FILE": str(new_pass)})
     assert listed.code == 0 and "GitHub" in listed.stdout, listed.stderr
+
+
+def test_the_covers_example_folder_has_one_photo_per_codes_sheet(paper: Paper) -> None:
+    from vault.paper import example_photos
+
+    sheets = len([p for p in paper.photos.iterdir() if p.suffix == ".png"])
+    cover = " ".join(pdf_text_lines(paper.pdf.read_bytes())[:60])
+    cover = " ".join(cover.split())
+    assert f"a folder named kit-photos holding {example_photos(sheets)}" in cover
+    assert example_photos(1) == "one photo, sheet-1.jpg"
+    assert example_photos(5) == "5 photos, sheet-1.jpg to sheet-5.jpg"
