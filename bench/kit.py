@@ -215,7 +215,7 @@ def main() -> None:
                     # of the frame holding the file header tighter, so near a version boundary
                     # that code comes out one version smaller. A new kit id usually avoids it.
                     version_failures.append(
-                        f"make_kit, {len(printed):,} bytes, {case.paper} (retried)"
+                        f"make_kit, {len(case.vf.read_bytes()):,} bytes, {case.paper} (retried)"
                     )
                     continue
                 times.append(time.perf_counter() - start)
