@@ -9,7 +9,8 @@ KINDS = ("backup-codes", "recovery-key", "totp", "note")
 MAX_MEMORY_KIB = 4 * 1024 * 1024
 MAX_TIME_COST = 256
 MAX_PARALLELISM = 16
-# Time is roughly proportional to memory x passes; 64 GiB-passes is ~50 s on a 2-core laptop with 2+ lanes, ~140 s with one (bench/worst_case.py).
+# Time is roughly proportional to memory x passes; 64 GiB-passes is ~50 s on a 2-core
+# laptop with 2+ lanes and ~140 s with one lane (bench/worst_case.py).
 MAX_WORK_KIB_PASSES = 64 * 1024 * 1024
 
 # RFC 9106 section 4, second recommended option. Below this only with --weak-kdf.
