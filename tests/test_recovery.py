@@ -1239,9 +1239,10 @@ def test_the_key_typed_on_two_lines_at_a_terminal(
     typo = list(groups)
     typo[7] = (
         typo[7][:2]
-        + ("S" if typo[7][2] == "5" else "5" if typo[7][2] == "S" else "X")
+        + {"5": "S", "S": "5", "X": "Y"}.get(typo[7][2], "X")  # always a different character
         + typo[7][3:]
     )
+    term.expect("> ")  # getpass prints its prompt once echo is off: type only after it
     term.type(" ".join(typo[5:]))
     term.expect("The recovery key has a typo")
     term.expect("Type the whole key again, from line 1.")
