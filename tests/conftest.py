@@ -164,3 +164,27 @@ PEAK = (
     "    import resource\n"
     "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
 )
+
+
+def child_main(args: list[str], env: dict[str, str] | None = None) -> tuple[int, int, str]:
+    """`rvault ARGS` in a fresh child: its exit code, its own peak memory (KiB), its stderr."""
+    code = (
+        f"{PEAK}"
+        "import sys\n"
+        "from vault.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as e:\n"
+        "    print(e.code, peak())\n"
+    )
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RVAULT_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**full_env, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    status, peak_kib = proc.stdout.split()
+    return int(status), int(peak_kib), proc.stderr

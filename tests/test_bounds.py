@@ -16,15 +16,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import struct
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
 
 import argon2.low_level
 import pytest
-from conftest import PEAK, run_main
+from conftest import child_main, run_main
 
 from vault import KdfParams, VaultFile
 from vault.errors import InvalidData
@@ -116,30 +114,6 @@ def _sparse(path: Path, size: int, head: bytes = b"") -> Path:
     return path
 
 
-def _child_main(args: list[str], env: dict[str, str]) -> tuple[int, int, str]:
-    """`rvault ARGS` in a fresh child: its exit code, its own peak memory (KiB), its stderr."""
-    code = (
-        f"{PEAK}"
-        "import sys\n"
-        "from vault.cli import main\n"
-        "try:\n"
-        f"    main({args!r})\n"
-        "except SystemExit as e:\n"
-        "    print(e.code, peak())\n"
-    )
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RVAULT_")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**full_env, **env},
-        stdin=subprocess.DEVNULL,
-    )
-    status, peak_kib = proc.stdout.split()
-    return int(status), int(peak_kib), proc.stderr
-
-
 @pytest.mark.parametrize(
     "what, limit_words",
     [
@@ -165,7 +139,7 @@ def test_a_file_over_its_size_limit_is_refused_before_reading(
     else:
         png = _sparse(tmp_path / "shot.png", SPARSE, b"\x89PNG\r\n\x1a\n")
         args = ["import", str(png), "--dry-run"]
-    status, peak_kib, stderr = _child_main(args, env)
+    status, peak_kib, stderr = child_main(args, env)
     assert status == 65, stderr
     assert limit_words in stderr, stderr
     assert "Traceback" not in stderr

@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, PEAK, Run, run_main
+from conftest import PASSPHRASE, Run, child_main, run_main
 from kitutil import fill_vault, new_vault, pad_to_safe_size, sample_entries
 
 from vault import VaultFile
@@ -288,19 +286,12 @@ def test_stray_bits_in_the_last_base32_character_are_refused() -> None:
 def test_implausible_line_numbers_are_refused_in_bounded_memory(tmp_path: Path, line: str) -> None:
     typed = tmp_path / "typed.txt"
     typed.write_text(line + "\n")
-    code = (
-        f"{PEAK}"
-        "from vault.cli import main\n"
-        "try:\n"
-        f"    main(['restore', '--text', {str(typed)!r}, '--out', {str(tmp_path / 'o')!r}])\n"
-        "except SystemExit as e:\n"
-        "    print(e.code, peak())\n"
+    status, peak_kib, stderr = child_main(
+        ["restore", "--text", str(typed), "--out", str(tmp_path / "o")]
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    status, peak_kib = proc.stdout.split()
-    assert status == "65", proc.stderr
-    assert "is not a line of a kit" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert status == 65, stderr
+    assert "is not a line of a kit" in stderr
+    assert "Traceback" not in stderr
     assert int(peak_kib) < 300 * 1024  # the interpreter and imports; no list of lines
 
 
