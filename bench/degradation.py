@@ -1,7 +1,7 @@
 """Restore from real paper (issue 4): which damage a kit survives, and how long a page takes.
 
 A real kit (a ~25 KB vault made with the library and a cheap KDF, printed by
-vault.kit.make_kit with the default options: three A4 codes sheets) is rendered by PDFium at
+vault.paper.kit.make_kit with the default options: three A4 codes sheets) is rendered by PDFium at
 300 dpi, and every codes sheet is degraded with the PIL-only helpers of tests/degrade.py:
 blur, noise, small and quarter rotations, perspective, uneven light and shadow, JPEG, lower
 scan resolutions, 12 MP phone photos of the page on a table, and codes destroyed by ink blots
@@ -13,7 +13,7 @@ Printed:
   present), codes read by the first pass alone, codes read by the reader as it was before
   issue 4 (4 passes: plain and 3x3-smoothed, local and global threshold), restores (seeds
   whose pages rebuilt the vault byte for byte; beyond the erasure budget: seeds whose error
-  named exactly the destroyed codes and their sheets), the passes vault.scanpasses ran
+  named exactly the destroyed codes and their sheets), the passes vault.paper.passes ran
   (median / max) and the median seconds per page (decode only, two pages at a time). Rows
   marked * are the levels of tests/test_degradation.py, the target (100%); the others go
   beyond them, to show where reading stops;
@@ -52,11 +52,11 @@ import degrade as d
 from PIL import Image
 
 from vault.errors import InvalidData
-from vault.frames import parse_frame_text
-from vault.paper import code_sheet
-from vault.restore import RestoreSession
-from vault.scan import render_pdf_pages, scan_paths
-from vault.scanpasses import PASSES, decode
+from vault.paper.frames import parse_frame_text
+from vault.paper.layout import code_sheet
+from vault.paper.passes import PASSES, decode
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import render_pdf_pages, scan_paths
 
 VAULT_BYTES = 25_000
 # The reader before issue 4, for comparison: four passes, plain and 3x3-smoothed, each with

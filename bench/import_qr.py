@@ -3,7 +3,7 @@
 Builds a Google Authenticator "Transfer accounts" QR code (10 made-up accounts, the most
 Google puts in one code) and a single otpauth:// code, draws each as a phone screenshot
 (1080 x 2400, the code in the middle of a white screen with text around it) and as a photo of
-that screen (smaller, tilted, blurred, JPEG), and times vault.otpimport.read_sources on each:
+that screen (smaller, tilted, blurred, JPEG), and times vault.otp.imports.read_sources on each:
 image decode + every zxing-cpp pass needed. Prints medians over interleaved runs; there is no
 target in the issue, the figure is for docs/BENCHMARKS.md.
 """
@@ -20,7 +20,7 @@ import qrcode
 from _common import median, spread
 from PIL import Image, ImageDraw, ImageFilter
 
-from vault.otpimport import read_sources
+from vault.otp.imports import read_sources
 
 RUNS = 7
 

@@ -1,7 +1,7 @@
 """How much does a printed page hold, and how fast is a paper kit built, verified and restored?
 
 For three vaults (1 entry; 100 realistic entries; ~60 KB, the 100 entries plus incompressible
-notes) and the real library (VaultFile with a cheap KDF, vault.kit.make_kit with the default
+notes) and the real library (VaultFile with a cheap KDF, vault.paper.kit.make_kit with the default
 KitOptions: A4, 25% parity; the 60 KB vault on US Letter too):
 
 * vault bytes, n and k, pages (codes sheets and total);
@@ -11,7 +11,7 @@ KitOptions: A4, 25% parity; the 60 KB vault on US Letter too):
   the vault byte for byte, save the kit record), median of --repeats after a warm-up, and per
   codes sheet; the render and verify steps are also timed on their own;
 * restore: the codes sheets rendered once at 300 dpi to PNG files (what a scanner gives), then
-  vault.scan.scan_paths(pngs) + RestoreSession.finish(), with one worker and with the default
+  vault.paper.scan.scan_paths(pngs) + RestoreSession.finish(), with one worker and with the default
   workers; median of --repeats, and per page.
 
 Targets (issue 3): >= 10 KB per A4 page; a one-page kit built and verified well under 2 s;
@@ -38,11 +38,12 @@ from _common import PASSPHRASE, build_vault, machine, make_entries, median, ms, 
 
 from vault import Entry, KdfParams, VaultFile
 from vault.format import parse
-from vault.frames import encode
-from vault.kit import DEFAULT_PARITY, TEXT_BY_DEFAULT_MAX, KitOptions, make_kit, max_block
-from vault.paper import CODES_PER_PAGE, KitFacts, data_layout, render_kit
-from vault.restore import RestoreSession
-from vault.scan import DEFAULT_DPI, scan_paths
+from vault.paper.frames import encode
+from vault.paper.kit import DEFAULT_PARITY, TEXT_BY_DEFAULT_MAX, KitOptions, make_kit, max_block
+from vault.paper.kit_pdf import KitFacts, render_kit
+from vault.paper.layout import CODES_PER_PAGE, data_layout
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import DEFAULT_DPI, scan_paths
 
 # Argon2id at its minimum: the figures are the kit machinery, not the key derivation (make_kit
 # derives once to open the vault; a real vault adds about 0.4-1 s for that).
@@ -132,7 +133,7 @@ def split_times(
     data: bytes, paper: str, entries: int, runs: int, failures: list[str]
 ) -> tuple[list[float], list[float]]:
     """render_kit and verify_pdf on their own, for the same vault bytes (no file, no save)."""
-    from vault.kit import verify_pdf
+    from vault.paper.kit import verify_pdf
 
     container = parse(data)
     text = len(data) <= TEXT_BY_DEFAULT_MAX

@@ -1,14 +1,14 @@
 """Which QR error-correction level, and how much cross-code parity? Degraded renders decide.
 
 For the QR levels L, M and Q, a codes sheet is built with the library's own renderer
-(vault.paper.render_kit: A4, 2 x 3 grid of version-40 codes at the same module size), with
-vault.paper.QR_EC_LEVEL and MAX_FRAME_CHARS switched in this process for M and Q. Each of the
-six codes is a full frame (vault.frames.encode over random bytes with the largest block that
+(vault.paper.kit_pdf.render_kit: A4, 2 x 3 grid of version-40 codes at the same module size), with
+vault.paper.qr.QR_EC_LEVEL and MAX_FRAME_CHARS switched in this process for M and Q. Each of the
+six codes is a full frame (vault.paper.frames.encode over random bytes with the largest block that
 fits the level's alphanumeric capacity: L 4,296, M 3,391, Q 2,420 characters).
 
 The sheet is rendered at 300, 200 and 150 dpi, degraded with PIL only (blur, additive Gaussian
 noise, JPEG, rotation, a 150 dpi round trip, a harsh combination, and blots over a finder
-pattern or the data area), and decoded with vault.scan.decode_image, every pass. Every seed
+pattern or the data area), and decoded with vault.paper.scan.decode_image, every pass. Every seed
 draws a new payload (so new code patterns), new noise and a new rotation angle.
 
 Printed: codes read / codes present per level and degradation; the payload per A4 sheet at
@@ -35,11 +35,12 @@ from typing import TYPE_CHECKING
 
 from _common import machine, table
 
-from vault import paper
-from vault.frames import MIN_SPARE, OVERHEAD, TAG, encode
-from vault.kit import DEFAULT_PARITY, max_block
-from vault.paper import CODES_PER_PAGE, MM, KitFacts, data_layout, render_kit
-from vault.scan import decode_image
+from vault.paper import qr
+from vault.paper.frames import MIN_SPARE, OVERHEAD, TAG, encode
+from vault.paper.kit import DEFAULT_PARITY, max_block
+from vault.paper.kit_pdf import KitFacts, render_kit
+from vault.paper.layout import CODES_PER_PAGE, MM, data_layout
+from vault.paper.scan import decode_image
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -55,8 +56,8 @@ HARSH_NOISE = 20
 
 def set_level(level: str) -> None:
     """Make the library draw `level` codes holding up to that level's capacity."""
-    paper.QR_EC_LEVEL = level
-    paper.MAX_FRAME_CHARS = CAPACITY[level]
+    qr.QR_EC_LEVEL = level
+    qr.MAX_FRAME_CHARS = CAPACITY[level]
 
 
 def level_block(level: str) -> int:
@@ -98,7 +99,7 @@ def make_sheet(level: str, seed: int) -> tuple[bytes, set[str]]:
 
 
 def render_sheet(pdf: bytes, dpi: int) -> Image:
-    """Page 2 (the codes sheet) in grayscale at dpi, as vault.kit and vault.scan render."""
+    """Page 2 (the codes sheet) in grayscale at dpi, as the kit check and the scanner render."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
@@ -234,7 +235,7 @@ def run_task(task: tuple[str, int, int]) -> list[Result]:
 
 
 def plan(vault_bytes: int, level: str, parity: float = DEFAULT_PARITY) -> tuple[int, int]:
-    """(k, n) as vault.frames.plan gives them for this level's block."""
+    """(k, n) as vault.paper.frames.plan gives them for this level's block."""
     k = -(-vault_bytes // level_block(level))
     return k, k + max(MIN_SPARE, math.ceil(k * parity / 100))
 

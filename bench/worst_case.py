@@ -333,7 +333,7 @@ import dataclasses, os, sys, time
 import shamir_mnemonic
 from shamir_mnemonic.share import Share
 from vault.errors import InvalidData
-from vault.recovery import combine_shares
+from vault.paper.shares import combine_shares
 e = int(sys.argv[1])
 words = shamir_mnemonic.generate_mnemonics(1, [(2, 3)], os.urandom(32), b"")[0]
 forged = [dataclasses.replace(Share.from_mnemonic(w), iteration_exponent=e).mnemonic()
@@ -353,14 +353,14 @@ def case_shares(b: Bench, full: bool) -> None:
         b.run("shares", f"2 shares at exponent {e}", [], {0} if e <= 4 else {1},
               argv=[sys.executable, "-c", SHARES, str(e)])  # fmt: skip
     # The sheets' images and PDFs are read with the kit's caps, one page at a time in one
-    # process (vault.recovery._qr_texts): the kit rows above bound them.
+    # process (vault.paper.shares._qr_texts): the kit rows above bound them.
 
 
 # --- 4. typed text ----------------------------------------------------------------------------
 
 
 def case_typed(b: Bench, full: bool) -> None:
-    from vault.frames import CROCKFORD, _line_check
+    from vault.paper.frames import CROCKFORD, _line_check
 
     print("typed text: `rvault restore --text FILE` on 64 MiB of well-formed lines", flush=True)
     path = b.tmp / "typed.txt"

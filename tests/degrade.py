@@ -2,7 +2,7 @@
 bench/degradation.py.
 
 Kits are real: a vault built through the library (real Argon2id at a cheap cost), printed by
-vault.kit.make_kit, rendered by PDFium at 300 dpi. The damage is done with PIL alone (no
+vault.paper.kit.make_kit, rendered by PDFium at 300 dpi. The damage is done with PIL alone (no
 numpy) and every random choice comes from a seeded random.Random, so a case is the same
 image on every run and every machine.
 """
@@ -22,9 +22,9 @@ import pypdfium2
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from vault import Entry, KdfParams, VaultFile
-from vault.kit import KitOptions, make_kit
-from vault.paper import CODES_PER_PAGE, data_layout
-from vault.scan import render_pdf_pages
+from vault.paper.kit import KitOptions, make_kit
+from vault.paper.layout import CODES_PER_PAGE, data_layout
+from vault.paper.scan import render_pdf_pages
 
 DPI = 300
 PASSPHRASE = "correct horse battery staple"

@@ -2,7 +2,7 @@
 
 The MigrationPayload message is described here as a FileDescriptorProto and compiled by the
 protobuf runtime (the descriptor pool and message factory), so the bytes the tests feed to
-vault.otpimport come from Google's encoder, not from a second hand-written encoder that could
+vault.otp.imports come from Google's encoder, not from a second hand-written encoder that could
 share the decoder's mistakes. The message follows Google Authenticator's export format:
 
     message MigrationPayload {

@@ -27,8 +27,8 @@ from conftest import child_main, run_main
 from vault import KdfParams, VaultFile
 from vault.errors import InvalidData
 from vault.format import MAGIC, MAX_FILE_SIZE, PassphraseSlot, parse
+from vault.paper.scan import MAX_IMAGE_OBJECTS, MAX_PAGES, MAX_PIXELS
 from vault.policy import MAX_WORK_KIB_PASSES
-from vault.scan import MAX_IMAGE_OBJECTS, MAX_PAGES, MAX_PIXELS
 
 GIB_KIB = 1024 * 1024
 MIB = 1024 * 1024
@@ -152,7 +152,7 @@ def test_a_file_over_its_size_limit_is_refused_before_reading(
     "size, refused", [(64 * MIB, False), (64 * MIB + 1, True)], ids=["64MiB", "64MiB+1"]
 )
 def test_the_typed_text_limit_is_exactly_64_mib(tmp_path: Path, size: int, refused: bool) -> None:
-    from vault.secrets_in import read_text_source
+    from vault.fileio import read_text_source
 
     path = _sparse(tmp_path / "typed.txt", size)
     if refused:
@@ -165,7 +165,7 @@ def test_the_typed_text_limit_is_exactly_64_mib(tmp_path: Path, size: int, refus
 def test_an_import_text_over_4_mib_is_refused_before_parsing(
     vf: VaultFile, passphrase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vault.otpimport as otpimport
+    import vault.otp.imports as otpimport
 
     parsed: list[str] = []
     monkeypatch.setattr(otpimport, "_from_text", lambda text, source, batch: parsed.append(source))
@@ -203,7 +203,7 @@ def _png_header(path: Path, width: int, height: int) -> Path:
 
 
 def test_the_pixel_cap_is_exactly_100_megapixels_from_the_header(tmp_path: Path) -> None:
-    from vault.scan import load_image
+    from vault.paper.scan import load_image
 
     assert MAX_PIXELS == 10_000 * 10_000
     over = _png_header(tmp_path / "over.png", 10_000, 10_001)
@@ -236,7 +236,7 @@ def test_a_page_with_more_image_objects_than_the_cap_is_refused_before_rendering
 ) -> None:
     import pypdfium2
 
-    from vault.scan import render_pdf_pages
+    from vault.paper.scan import render_pdf_pages
 
     rendered: list[int] = []
     real = pypdfium2.PdfPage.render
@@ -258,7 +258,7 @@ def test_a_tiff_with_more_frames_than_the_page_cap_is_refused_before_scanning(
 ) -> None:
     from PIL import Image
 
-    import vault.scan as scan
+    import vault.paper.scan as scan
 
     scanned: list[object] = []
     monkeypatch.setattr(scan, "_scan_task", lambda task, *a: scanned.append(task))
@@ -277,7 +277,7 @@ def test_scans_use_at_most_two_worker_processes(
     # not multiply it.
     from PIL import Image
 
-    import vault.scan as scan
+    import vault.paper.scan as scan
 
     pools: list[int] = []
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
@@ -309,7 +309,7 @@ def _shares(exponent: int) -> list[str]:
 def test_the_share_exponent_cap_is_exactly_4(monkeypatch: pytest.MonkeyPatch) -> None:
     import shamir_mnemonic.cipher
 
-    from vault.recovery import MAX_SHARE_EXPONENT, combine_shares
+    from vault.paper.shares import MAX_SHARE_EXPONENT, combine_shares
 
     assert MAX_SHARE_EXPONENT == 4
     at_cap, over = _shares(4), _shares(5)  # made (and encrypted) before counting starts
@@ -332,7 +332,7 @@ def test_the_share_exponent_cap_is_exactly_4(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_typed_numbers_at_the_caps_are_taken_and_one_past_them_refused() -> None:
-    from vault.frames import MAX_FRAMES, MAX_LINES, parse_typed_line
+    from vault.paper.frames import MAX_FRAMES, MAX_LINES, parse_typed_line
 
     assert (MAX_FRAMES, MAX_LINES) == (255, 110)
     assert parse_typed_line(f"{MAX_FRAMES:03d}-{MAX_LINES:02d}  AAAAA  ZZ") is not None

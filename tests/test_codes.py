@@ -19,7 +19,7 @@ from vault.codes import (
     parse_recovery_key,
 )
 from vault.errors import InvalidData
-from vault.otpimport import read_sources
+from vault.otp.imports import read_sources
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

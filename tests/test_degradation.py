@@ -2,7 +2,7 @@
 
 Two real kits (tests/degrade.py): a one-page kit (6 codes, any 4 restore) and a kit of three
 codes sheets (any 10 of its codes restore), rendered by PDFium at 300 dpi. Each case degrades
-the codes sheets with PIL (seeded), reads them with vault.scan as `rvault restore` does, and
+the codes sheets with PIL (seeded), reads them with vault.paper.scan as `rvault restore` does, and
 rebuilds the vault with a RestoreSession: the result must be the kit's vault file byte for
 byte; where nothing is destroyed, every code must be read. Up to the erasure budget (n - k
 codes) destroyed, the vault still restores; one code beyond, the error names exactly the
@@ -23,11 +23,11 @@ import pytest
 from PIL import Image
 
 from vault.errors import InvalidData
-from vault.frames import parse_frame_text
-from vault.paper import CODES_PER_PAGE, code_sheet
-from vault.restore import RestoreSession
-from vault.scan import decode_image, render_pdf_pages, scan_paths
-from vault.scanpasses import BLIND_PASSES, PASSES, decode
+from vault.paper.frames import parse_frame_text
+from vault.paper.layout import CODES_PER_PAGE, code_sheet
+from vault.paper.passes import BLIND_PASSES, PASSES, decode
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import decode_image, render_pdf_pages, scan_paths
 
 Degrade = Callable[[Image.Image], Image.Image]
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vault.errors import InvalidData
-from vault.frames import (
+from vault.paper.frames import (
     OVERHEAD,
     TAG,
     FrameSet,

@@ -22,12 +22,14 @@ from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vault import codes, format, frames, gtransfer, otp, recovery
-from vault.cli_totp import _parse_time
+from vault import codes, format
+from vault.cli.totp import _parse_time
 from vault.errors import UsageProblem, VaultError
 from vault.model import Entry, Vault
-from vault.otpimport import plan_import, read_sources
-from vault.restore import RestoreSession
+from vault.otp import gtransfer, links
+from vault.otp.imports import plan_import, read_sources
+from vault.paper import frames, recovery
+from vault.paper.restore import RestoreSession
 from vault.store import VaultFile
 
 T = TypeVar("T")
@@ -312,14 +314,14 @@ def test_printed_recovery_key(text: str) -> None:
 
 
 def check_link(text: str) -> None:
-    account = ours(otp.parse_uri, text)
-    ours(otp.parse_input, text)
+    account = ours(links.parse_uri, text)
+    ours(links.parse_input, text)
     if account is not None:
         # What parses can be stored: the payload is UTF-8, so odd text must be refused above.
         entry = Entry(name="X", kind="totp", secret=account.secret, otp=account.settings)
         vault = Vault()
         ours(vault.add, entry)
-        assert otp.parse_uri(otp.to_uri(account)).secret == account.secret
+        assert links.parse_uri(links.to_uri(account)).secret == account.secret
 
 
 @FUZZ

@@ -25,7 +25,7 @@ from conftest import PASSPHRASE, PEAK, run_main
 
 from vault import BackupCode, Entry, VaultFile
 from vault.errors import StorageError
-from vault.kit import KitOptions, make_kit
+from vault.paper.kit import KitOptions, make_kit
 
 # --- 6. a symlinked vault ------------------------------------------------------------------
 
@@ -197,7 +197,7 @@ Path(sys.argv[1]).write_text("a short note\\n")
 
 @pytest.fixture
 def ram_dir(tmp_path: Path) -> Iterator[Path]:
-    from vault.secrets_in import is_ram_backed
+    from vault.prompts import is_ram_backed
 
     if not is_ram_backed("/dev/shm"):
         pytest.skip("needs /dev/shm on tmpfs")
@@ -278,7 +278,7 @@ def test_later_runs_sweep_what_a_killed_edit_left(
 def test_the_editor_file_only_goes_to_a_ram_backed_folder(
     tmp_path: Path, ram_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vault.secrets_in import is_ram_backed, ram_temp_dir
+    from vault.prompts import is_ram_backed, ram_temp_dir
 
     assert is_ram_backed(str(ram_dir))
     disk = Path(__file__).resolve().parent  # the checkout: a real disk, not tmpfs
@@ -337,7 +337,7 @@ def test_pdfs_beyond_any_scan_are_refused_before_rendering(
 
 
 def test_an_ordinary_scanned_page_still_renders(tmp_path: Path) -> None:
-    from vault.scan import render_pdf_pages
+    from vault.paper.scan import render_pdf_pages
 
     [page] = list(render_pdf_pages(_pdf("0 0 595 842", (2480, 3508)), dpi=150))
     assert page.size == (1240, 1755)  # A4 at 150 dpi, rounded up by PDFium
@@ -364,7 +364,7 @@ def test_forged_shares_cannot_choose_a_huge_kdf_cost(monkeypatch: pytest.MonkeyP
     import shamir_mnemonic.cipher
 
     from vault.errors import InvalidData
-    from vault.recovery import combine_shares
+    from vault.paper.shares import combine_shares
 
     forged = _forged_shares(15)
     calls: list[int] = []
@@ -409,7 +409,7 @@ def test_a_huge_share_image_is_refused_without_pil_warnings(
     from PIL import Image
 
     from vault.errors import InvalidData
-    from vault.recovery import read_share_source
+    from vault.paper.shares import read_share_source
 
     big = tmp_path / "share.png"
     Image.new("1", (13000, 12000), 1).save(big)  # 156 MP of white: a small file
@@ -426,7 +426,7 @@ def test_a_sparse_share_file_is_not_read_whole(tmp_path: Path) -> None:
         f.truncate(1536 * 1024 * 1024)  # 1.5 GiB of nothing, in no disk space
     code = (
         f"{PEAK}"
-        "from vault.recovery import read_share_source\n"
+        "from vault.paper.shares import read_share_source\n"
         "from vault.errors import VaultError\n"
         "try:\n"
         f"    read_share_source({str(sparse)!r})\n"

@@ -3,7 +3,7 @@
 Google Authenticator transfer payloads are built with Google's own protobuf runtime
 (tests/otp_fixtures.py), QR codes are rendered with `qrcode` and read back through zxing-cpp,
 and the Aegis, 2FAS and Bitwarden samples are the files in examples/. The decoding is tested
-in detail through vault.otpimport (fast); every behaviour of the command itself is also run
+in detail through vault.otp.imports (fast); every behaviour of the command itself is also run
 as a subprocess at least once, and malformed input additionally through the CLI in-process.
 """
 
@@ -47,8 +47,9 @@ from otp_fixtures import (
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
 from vault.model import Vault
-from vault.otp import OtpAccount, OtpSettings, secret_bytes
-from vault.otpimport import Batch, Skipped, plan_import, read_sources
+from vault.otp.imports import Batch, Skipped, plan_import, read_sources
+from vault.otp.links import OtpAccount
+from vault.otp.totp import OtpSettings, secret_bytes
 
 DEFAULT = OtpSettings()
 SHA256_8_60 = OtpSettings("SHA256", 8, 60)
@@ -1320,9 +1321,9 @@ def test_unusable_image_on_stdin_exits_65(rv: RV, vf: VaultFile, image: bytes, r
 def test_image_on_stdin_is_bounded_like_an_image_file(
     rv: RV, vf: VaultFile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vault.otpimport
+    import vault.otp.imports
 
-    monkeypatch.setattr(vault.otpimport, "MAX_IMAGE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(vault.otp.imports, "MAX_IMAGE_BYTES", 1024 * 1024)
     before = vf.path.read_bytes()
     big = b"\x89PNG\r\n\x1a\n" + bytes(1024 * 1024)
     assert_refused(rv("import", "-", "--yes", stdin=big), vf, before, "larger than 1 MiB")

@@ -31,13 +31,16 @@ from kitutil import (
 )
 from PIL import Image
 
-import vault.paper
+import vault.paper.kit_pdf
+import vault.paper.layout
+import vault.paper.qr
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
 from vault.format import parse
-from vault.frames import MIN_SPARE, Frame, encode, parse_frame_text, text_lines
 from vault.keyslots import open_payload, unlock
-from vault.kit import (
+from vault.model import Vault
+from vault.paper.frames import MIN_SPARE, Frame, encode, parse_frame_text, text_lines
+from vault.paper.kit import (
     TEXT_BY_DEFAULT_MAX,
     KitOptions,
     KitVerificationFailed,
@@ -45,16 +48,11 @@ from vault.kit import (
     max_block,
     pdf_text_lines,
 )
-from vault.model import Vault
-from vault.paper import (
-    CODES_PER_PAGE,
-    MAX_FRAME_CHARS,
-    PAPERS,
-    KitFacts,
-    render_kit,
-)
-from vault.restore import RestoreSession
-from vault.scan import decode_image, render_pdf_pages
+from vault.paper.kit_pdf import KitFacts, render_kit
+from vault.paper.layout import CODES_PER_PAGE, PAPERS
+from vault.paper.qr import MAX_FRAME_CHARS
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import decode_image, render_pdf_pages
 
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -369,8 +367,8 @@ def small_vf(vf: VaultFile) -> VaultFile:
 
 
 def _break_code(monkeypatch: pytest.MonkeyPatch, how: str, index: int = 1) -> None:
-    """Make vault.paper draw code `index` (0-based) blank, or as the first code again."""
-    real = vault.paper.qr_matrix_image
+    """Make vault.paper.kit_pdf draw code `index` (0-based) blank, or as the first code again."""
+    real = vault.paper.qr.qr_matrix_image
     seen: dict[int, str] = {}
 
     def drawn(text: str, module_px: int = 1) -> Image.Image:
@@ -383,7 +381,7 @@ def _break_code(monkeypatch: pytest.MonkeyPatch, how: str, index: int = 1) -> No
         # "garbled": a readable code, but another code's content in this one's place.
         return real(seen[0], module_px)
 
-    monkeypatch.setattr(vault.paper, "qr_matrix_image", drawn)
+    monkeypatch.setattr(vault.paper.kit_pdf, "qr_matrix_image", drawn)
 
 
 def _assert_nothing_kept(vf: VaultFile, before: bytes, folder: Path, listing: set[str]) -> None:
@@ -424,7 +422,7 @@ def test_verify_refuses_a_kit_whose_printed_text_is_wrong(
             out[2] = _typo(out[2], random.Random(3))  # one wrong character on the page
         return out
 
-    monkeypatch.setattr("vault.paper.text_lines", lines)
+    monkeypatch.setattr("vault.paper.kit_pdf.text_lines", lines)
     before, listing = small_vf.path.read_bytes(), {p.name for p in tmp_path.iterdir()}
     with pytest.raises(KitVerificationFailed, match="printed text does not match"):
         make_kit(small_vf, PASSPHRASE, tmp_path / "kit.pdf", KitOptions(text=True))

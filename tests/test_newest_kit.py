@@ -19,12 +19,12 @@ from PIL import Image
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
-from vault.frames import Frame, FrameSet, encode, parse_frame_text
-from vault.kit import KitOptions, max_block
-from vault.paper import qr_png
-from vault.recovery import format_recovery_key
-from vault.restore import RestoreSession
-from vault.scan import scan_paths
+from vault.paper.frames import Frame, FrameSet, encode, parse_frame_text
+from vault.paper.kit import KitOptions, max_block
+from vault.paper.qr import qr_png
+from vault.paper.recovery import format_recovery_key
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import scan_paths
 
 # No typeable text pages: three pages per kit (cover, index, one codes sheet) keep this fast.
 OPTIONS = KitOptions(text=False)

@@ -14,20 +14,17 @@ from hypothesis import strategies as st
 
 from vault.errors import CorruptVault, InvalidData, UnsupportedOtp
 from vault.model import Entry, Vault
-from vault.otp import (
+from vault.otp.links import OtpAccount, parse_input, parse_uri, to_uri
+from vault.otp.totp import (
     EARLIEST_PLAUSIBLE,
-    OtpAccount,
     OtpSettings,
     clock_warnings,
     hotp,
     kernel_clock_synced,
     normalize_secret,
-    parse_input,
-    parse_uri,
     seconds_left,
     secret_bytes,
     secret_is_short,
-    to_uri,
     totp,
 )
 from vault.store import VaultFile

@@ -1,4 +1,4 @@
-"""Tests for vault.paper: real reportlab PDFs, rendered by PDFium, decoded by zxing-cpp."""
+"""Tests for vault.paper layout, qr and kit_pdf: real PDFs, rendered by PDFium, read by zxing."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from vault import frames as fr
-from vault import paper
-from vault.paper import KitFacts
+from vault.paper import frames as fr
+from vault.paper import kit_pdf, layout, qr
+from vault.paper.kit_pdf import KitFacts
 
 VAULT_ID = bytes(range(16))
 KIT_ID = bytes.fromhex("a1b2c3d4e5f60718")
@@ -34,7 +34,7 @@ INDEX = (
 
 def max_block() -> int:
     """The largest block whose frame text ("RVK1:" + base32 of OVERHEAD + block) fits 40-L."""
-    chars = paper.MAX_FRAME_CHARS - len(fr.TAG)
+    chars = qr.MAX_FRAME_CHARS - len(fr.TAG)
     return chars * 5 // 8 - fr.OVERHEAD
 
 
@@ -68,10 +68,10 @@ FULL = make_frames(6 * max_block())
 
 
 @cache
-def kit_pdf(paper_name: str, index: bool = True, text: bool = True) -> bytes:
+def render_sample_kit(paper_name: str, index: bool = True, text: bool = True) -> bytes:
     """The kit for FULL, rendered once per option set."""
     facts = make_facts(FULL, index=INDEX if index else None)
-    return paper.render_kit(FULL, facts, paper_name, include_text=text)
+    return kit_pdf.render_kit(FULL, facts, paper_name, include_text=text)
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -102,14 +102,14 @@ def data_pages(texts: list[str]) -> list[int]:
 
 def test_full_frames_make_version_40_codes() -> None:
     text = FULL[0].to_text()
-    assert len(text) <= paper.MAX_FRAME_CHARS
+    assert len(text) <= qr.MAX_FRAME_CHARS
     one_more = len(fr.TAG) + math.ceil((fr.OVERHEAD + max_block() + 1) * 8 / 5)
-    assert one_more > paper.MAX_FRAME_CHARS
+    assert one_more > qr.MAX_FRAME_CHARS
     assert all(len(f.to_text()) == len(text) for f in FULL)
-    assert paper.qr_matrix_image(text).size == (177, 177)
-    assert paper.qr_matrix_image(text, module_px=3).size == (531, 531)
+    assert qr.qr_matrix_image(text).size == (177, 177)
+    assert qr.qr_matrix_image(text, module_px=3).size == (531, 531)
     with pytest.raises(ValueError):
-        paper.qr_matrix_image(text + "00")
+        qr.qr_matrix_image(text + "00")
 
 
 # --- geometry -----------------------------------------------------------------------------
@@ -117,15 +117,15 @@ def test_full_frames_make_version_40_codes() -> None:
 
 @pytest.mark.parametrize(("paper_name", "module_mm"), [("a4", 0.47), ("letter", 0.44)])
 def test_layout_module_size_and_clear_quiet_zones(paper_name: str, module_mm: float) -> None:
-    lay = paper.data_layout(paper_name)
+    lay = layout.data_layout(paper_name)
     assert lay.module_mm == module_mm
-    assert paper.MIN_MODULE_MM <= lay.module_mm <= paper.MAX_MODULE_MM
-    m = lay.module_mm * paper.MM
+    assert layout.MIN_MODULE_MM <= lay.module_mm <= layout.MAX_MODULE_MM
+    m = lay.module_mm * layout.MM
     boxes = [lay.header, *lay.labels]
     for i, (q, sym) in enumerate(zip(lay.quiet_zones, lay.symbols, strict=True)):
         assert sym.x1 - sym.x0 == pytest.approx(177 * m)
         for side in (sym.x0 - q.x0, q.x1 - sym.x1, sym.y0 - q.y0, q.y1 - sym.y1):
-            assert side == pytest.approx(paper.QUIET * m)
+            assert side == pytest.approx(layout.QUIET * m)
         p = lay.printable
         assert p.x0 <= q.x0 and q.x1 <= p.x1 and p.y0 <= q.y0 and q.y1 <= p.y1
         assert not any(q.overlaps(box) for box in boxes), f"text intrudes on quiet zone {i}"
@@ -133,22 +133,22 @@ def test_layout_module_size_and_clear_quiet_zones(paper_name: str, module_mm: fl
     for lab in lay.labels:
         assert lay.printable.y0 <= lab.y0
         # The longest label a kit can have fits its band.
-        widest = paper.text_width(
-            f"code 255 of 255 · kit {KIT}", "Helvetica-Bold", paper.LABEL_SIZE
+        widest = layout.text_width(
+            f"code 255 of 255 · kit {KIT}", "Helvetica-Bold", layout.LABEL_SIZE
         )
         assert widest <= lab.x1 - lab.x0
 
 
 def test_small_codes_get_half_millimetre_modules() -> None:
-    assert paper.data_layout("letter", modules=117).module_mm == 0.5
+    assert layout.data_layout("letter", modules=117).module_mm == 0.5
     with pytest.raises(ValueError):
-        paper.data_layout("tabloid")
+        layout.data_layout("tabloid")
 
 
 def test_code_sheet() -> None:
-    assert [paper.code_sheet(i) for i in (0, 5, 6, 11, 12, 254)] == [1, 1, 2, 2, 3, 43]
+    assert [layout.code_sheet(i) for i in (0, 5, 6, 11, 12, 254)] == [1, 1, 2, 2, 3, 43]
     with pytest.raises(ValueError):
-        paper.code_sheet(-1)
+        layout.code_sheet(-1)
 
 
 # --- the codes read back ------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_code_sheet() -> None:
 
 @pytest.mark.parametrize("paper_name", ["a4", "letter"])
 def test_every_code_decodes_once_at_300_dpi_on_its_sheet(paper_name: str) -> None:
-    pdf = kit_pdf(paper_name)
+    pdf = render_sample_kit(paper_name)
     sheets = data_pages(page_texts(pdf))
     assert len(sheets) == 2
     expected = {f.to_text(): f.index for f in FULL}
@@ -165,7 +165,7 @@ def test_every_code_decodes_once_at_300_dpi_on_its_sheet(paper_name: str) -> Non
     for sheet_no, page in enumerate(sheets, 1):
         found = decode(render(pdf, page, 300))
         assert set(found) <= set(expected)
-        assert all(paper.code_sheet(expected[t]) == sheet_no for t in found)
+        assert all(layout.code_sheet(expected[t]) == sheet_no for t in found)
         seen += found
         low_res += len(set(decode(render(pdf, page, 150))) & set(expected))
     assert sorted(seen) == sorted(expected)  # each exactly once
@@ -175,10 +175,10 @@ def test_every_code_decodes_once_at_300_dpi_on_its_sheet(paper_name: str) -> Non
 
 @pytest.mark.parametrize("paper_name", ["a4", "letter"])
 def test_quiet_zones_render_white_and_codes_crisp(paper_name: str) -> None:
-    pdf = kit_pdf(paper_name)
+    pdf = render_sample_kit(paper_name)
     page = data_pages(page_texts(pdf))[0]
     img = render(pdf, page, 300)
-    lay = paper.data_layout(paper_name)
+    lay = layout.data_layout(paper_name)
     scale = 300 / 72
     h = lay.page[1]
 
@@ -212,7 +212,7 @@ def test_quiet_zones_render_white_and_codes_crisp(paper_name: str) -> None:
 @pytest.mark.parametrize("paper_name", ["a4", "letter"])
 @pytest.mark.parametrize(("index", "text"), [(True, True), (False, True), (True, False)])
 def test_page_order_and_every_header(paper_name: str, index: bool, text: bool) -> None:
-    texts = page_texts(kit_pdf(paper_name, index, text))
+    texts = page_texts(render_sample_kit(paper_name, index, text))
     total = len(texts)
     kinds = []
     for i, t in enumerate(texts):
@@ -264,18 +264,18 @@ def test_page_order_and_every_header(paper_name: str, index: bool, text: bool) -
 
 
 def test_index_names_are_drawn_safely() -> None:
-    texts = page_texts(kit_pdf("a4"))
+    texts = page_texts(render_sample_kit("a4"))
     index = texts[1]
     assert "GitHub" in index and "Bank ? ?" in index
     assert "?\u00f3dz ?? tab" in index  # L-stroke unknown, z-acute loses its accent, CJK lost
     assert "5. xxxx" in index and "xxx..." in index  # long names are cut to the column
-    assert paper.drawable("a\u200bb\tc\n") == "ab c "
+    assert layout.drawable("a\u200bb\tc\n") == "ab c "
 
 
 def test_long_index_paginates() -> None:
     small = make_frames(3000)
     names = tuple((f"entry {i}", "note") for i in range(130))
-    texts = page_texts(paper.render_kit(small, make_facts(small, index=names, entry_count=130)))
+    texts = page_texts(kit_pdf.render_kit(small, make_facts(small, index=names, entry_count=130)))
     index = [t for t in texts if "Names only" in t]
     assert len(index) == 3 and "continued" in index[1]
     rows = re.findall(r"(\d+)\. entry (\d+) note", "\n".join(index))
@@ -287,7 +287,7 @@ def test_long_index_paginates() -> None:
 
 @pytest.mark.parametrize("paper_name", ["a4", "letter"])
 def test_text_pages_extract_to_the_typeable_lines(paper_name: str) -> None:
-    lines = [ln for t in page_texts(kit_pdf(paper_name)) for ln in t.splitlines()]
+    lines = [ln for t in page_texts(render_sample_kit(paper_name)) for ln in t.splitlines()]
     typed = [(ln, fr.parse_typed_line(ln)) for ln in lines]
     code_lines = [ln for ln, t in typed if t is not None]
     expected = [ln for f in FULL for ln in fr.text_lines(f)]
@@ -306,7 +306,7 @@ def test_text_pages_extract_to_the_typeable_lines(paper_name: str) -> None:
 def test_a_title_starting_with_a_number_is_not_a_code_line() -> None:
     small = make_frames(3000)
     facts = make_facts(small, title="2024-05 my vault kit")
-    lines = [ln for t in page_texts(paper.render_kit(small, facts)) for ln in t.splitlines()]
+    lines = [ln for t in page_texts(kit_pdf.render_kit(small, facts)) for ln in t.splitlines()]
     parsed = [t for t in map(fr.parse_typed_line, lines) if t is not None]
     assert parsed and all(t.ok for t in parsed)
     assert any("2024-05 my vault kit" in ln for ln in lines)
@@ -317,17 +317,17 @@ def test_a_title_starting_with_a_number_is_not_a_code_line() -> None:
 
 def test_small_vault_kit_decodes() -> None:
     small = make_frames(700)
-    pdf = paper.render_kit(small, make_facts(small, index=None), "letter", include_text=False)
+    pdf = kit_pdf.render_kit(small, make_facts(small, index=None), "letter", include_text=False)
     assert len(page_texts(pdf)) == 2  # cover and one codes sheet
     assert sorted(decode(render(pdf, 1, 300))) == sorted(f.to_text() for f in small)
 
 
 def test_qr_png_and_svg_decode() -> None:
     text = FULL[3].to_text()
-    png = Image.open(__import__("io").BytesIO(paper.qr_png(text)))
+    png = Image.open(__import__("io").BytesIO(qr.qr_png(text)))
     assert png.size == ((177 + 8) * 4,) * 2 and png.mode == "1"
     assert decode(png.convert("L")) == [text]
-    svg = paper.qr_svg(text)
+    svg = qr.qr_svg(text)
     assert 'viewBox="0 0 185 185"' in svg and 'width="92.5mm"' in svg
     # Rasterise the path's runs ourselves (no SVG renderer is installed) and decode that.
     img = Image.new("L", (185, 185), 255)
@@ -341,32 +341,32 @@ def test_render_is_deterministic_and_fast() -> None:
     assert len(six) == 6
     facts = make_facts(six, index=None)
     start = time.perf_counter()
-    pdf = paper.render_kit(six, facts, include_text=False)
+    pdf = kit_pdf.render_kit(six, facts, include_text=False)
     elapsed = time.perf_counter() - start
     print(f"one codes sheet: render_kit {elapsed:.3f} s, {len(pdf) / 1024:.0f} KiB")
     assert elapsed < 1.0
-    assert paper.render_kit(six, facts, include_text=False) == pdf
+    assert kit_pdf.render_kit(six, facts, include_text=False) == pdf
 
 
 def test_render_kit_rejects_inconsistent_input() -> None:
     small = make_frames(3000)
     facts = make_facts(small)
     with pytest.raises(ValueError):
-        paper.render_kit(small[1:], facts)
+        kit_pdf.render_kit(small[1:], facts)
     with pytest.raises(ValueError):
-        paper.render_kit([*small, small[0]], facts)
+        kit_pdf.render_kit([*small, small[0]], facts)
     with pytest.raises(ValueError):
-        paper.render_kit(small, make_facts(small, k=small[0].k + 1))
+        kit_pdf.render_kit(small, make_facts(small, k=small[0].k + 1))
     with pytest.raises(ValueError):
-        paper.render_kit(small, facts, paper="a5")
+        kit_pdf.render_kit(small, facts, paper="a5")
     other = fr.encode(b"x" * 3000, VAULT_ID, bytes(8), 42, max_block=max_block())
     with pytest.raises(ValueError):
-        paper.render_kit([*small[:-1], other[-1]], facts)
+        kit_pdf.render_kit([*small[:-1], other[-1]], facts)
 
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, vault.paper; "
+        "import sys, vault.paper.kit_pdf, vault.paper.layout, vault.paper.qr; "
         "heavy = {'reportlab', 'zxingcpp', 'PIL', 'pypdfium2'} & set(sys.modules); "
         "assert not heavy, heavy"
     )

@@ -28,14 +28,10 @@ from conftest import CHEAP_KDF, PASSPHRASE, Run, run_main
 from vault import BackupCode, Entry, VaultFile
 from vault.errors import AuthenticationFailed, InvalidData, MissingInput
 from vault.format import Container, RecoverySlot, Slot, parse
-from vault.frames import CROCKFORD, normalize_b32
 from vault.keyslots import unlock, unlock_recovery
-from vault.recovery import (
-    combine_shares,
-    format_recovery_key,
-    parse_recovery_key,
-    split_key,
-)
+from vault.paper.frames import CROCKFORD, normalize_b32
+from vault.paper.recovery import format_recovery_key, parse_recovery_key
+from vault.paper.shares import combine_shares, split_key
 from vault.store import recover_with_key
 
 NEW_PASSPHRASE = "new passphrase: seven purple elephants"
@@ -1089,7 +1085,7 @@ def test_cli_a_misspelt_share_word_names_share_word_and_suggestion(
 ) -> None:
     from shamir_mnemonic.wordlist import WORDLIST
 
-    from vault.recovery import share_word, suggest_words
+    from vault.paper.shares import share_word, suggest_words
 
     assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "2-of-3").code == 0
     cli.typed_shares(tmp_path / "rk.pdf", 3)
@@ -1140,7 +1136,7 @@ def test_share_files_are_read_bounded(vf: VaultFile, cli: Cli, tmp_path: Path) -
 def test_typed_shares_check_each_word_and_relocate_a_wrong_one() -> None:
     from shamir_mnemonic.wordlist import WORDLIST
 
-    from vault.recovery import TypedShares
+    from vault.paper.shares import TypedShares
 
     key = secrets.token_bytes(32)
     shares = split_key(key, 2, 3)

@@ -33,9 +33,9 @@ from PIL import Image
 
 from vault import VaultFile
 from vault.format import parse
-from vault.frames import parse_frame_text
-from vault.kit import max_block, pdf_text_lines
-from vault.scan import render_pdf_pages, scan_pdf
+from vault.paper.frames import parse_frame_text
+from vault.paper.kit import max_block, pdf_text_lines
+from vault.paper.scan import render_pdf_pages, scan_pdf
 
 SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")

@@ -19,9 +19,9 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from vault import frames
 from vault.errors import InvalidData, MissingInput
-from vault.scan import (
+from vault.paper import frames
+from vault.paper.scan import (
     MAX_PAGES,
     PageCodes,
     decode_image,

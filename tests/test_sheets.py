@@ -1,4 +1,4 @@
-"""Tests for vault.sheets: real reportlab PDFs, rendered by PDFium at 300 dpi, read by zxing-cpp."""
+"""Tests for vault.paper.sheets: real PDFs, rendered by PDFium at 300 dpi, read by zxing-cpp."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ import shamir_mnemonic
 import zxingcpp
 from PIL import Image
 
-from vault.frames import short_id
-from vault.recovery import combine_shares, format_recovery_key, parse_recovery_key, split_key
-from vault.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
+from vault.paper.frames import short_id
+from vault.paper.recovery import format_recovery_key, parse_recovery_key
+from vault.paper.shares import combine_shares, split_key
+from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
 
 DPI = 300
 VAULT_ID = bytes.fromhex("a1b2c3d4e5f60718293a4b5c6d7e8f90")
@@ -184,7 +185,7 @@ def test_share_sheets_say_nothing_else_about_the_other_shares() -> None:
 
 
 def test_share_words_from_the_recovery_module_combine_back_to_the_key() -> None:
-    """The sheets round-trip vault.recovery's own split of a recovery key."""
+    """The sheets round-trip vault.paper.shares' own split of a recovery key."""
     key = secrets.token_bytes(32)
     shares = split_key(key, 3, 5)
     read = []
@@ -249,7 +250,7 @@ def test_render_is_deterministic() -> None:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, vault.sheets; "
+        "import sys, vault.paper.sheets; "
         "heavy = {'reportlab', 'zxingcpp', 'PIL', 'pypdfium2', 'shamir_mnemonic'} "
         "& set(sys.modules); assert not heavy, heavy"
     )
@@ -261,7 +262,7 @@ def test_import_is_cheap() -> None:
 
 def _after_restore_commands() -> list[tuple[str, str]]:
     """(command, note) of each "$ command -- note" line of the shared closing text."""
-    from vault.paper import AFTER_RESTORE
+    from vault.paper.kit_pdf import AFTER_RESTORE
 
     found = re.findall(r"^\$ (.+?) -- (.+)$", AFTER_RESTORE, re.MULTILINE)
     assert len(found) >= 4
@@ -280,7 +281,7 @@ def _sheets(paper: str) -> list[bytes]:
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_every_sheet_ends_with_the_commands_that_get_a_code_out(paper: str) -> None:
-    from vault.kit import pdf_text_lines
+    from vault.paper.kit import pdf_text_lines
 
     commands = _after_restore_commands()
     for pdf in _sheets(paper):

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zfec import easyfec
 
-from vault.frames import FrameSet, encode
+from vault.paper.frames import FrameSet, encode
 
 # --- GF(2^8) with x^8 + x^4 + x^3 + x^2 + 1, generator alpha = 0x02 (FORMAT.md "Field") ------
 
@@ -265,7 +265,7 @@ def test_random_codes_match_zfec_and_decode_from_random_subsets(
 
 
 def test_a_kit_made_by_rvault_follows_the_spec() -> None:
-    # vault.frames.encode pads the file itself and stores its length in every frame; the
+    # vault.paper.frames.encode pads the file itself and stores its length in every frame; the
     # blocks must still be the spec's, and a kit rebuilt from the spec's blocks must join.
     rng = random.Random("kit")
     data = rng.randbytes(5000)

@@ -25,6 +25,8 @@ import pytest
 from conftest import CHEAP_KDF, PASSPHRASE, run_rvault
 
 import vault.cli
+import vault.cli._shared
+import vault.cli.vault
 import vault.store
 from vault import BackupCode, Entry, KdfParams, VaultFile
 from vault import keyslots as ks

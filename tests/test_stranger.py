@@ -19,7 +19,7 @@ from kitutil import fill_vault, new_vault, pad_to_safe_size, sample_entries
 
 from vault import VaultFile
 from vault.errors import InvalidData
-from vault.frames import (
+from vault.paper.frames import (
     FILLER,
     LINE_CHARS,
     b32decode,
@@ -28,9 +28,9 @@ from vault.frames import (
     parse_typed_line,
     text_lines,
 )
-from vault.kit import make_kit, pdf_text_lines
-from vault.restore import RestoreSession
-from vault.scan import render_pdf_pages
+from vault.paper.kit import make_kit, pdf_text_lines
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import render_pdf_pages
 
 CODE_LINE_START = ("0", "1", "2")
 
@@ -327,7 +327,7 @@ def test_a_restored_vault_knows_the_kit_it_came_from(
 def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) -> None:
     import pypdfium2
 
-    from vault.kit import pdf_text_lines
+    from vault.paper.kit import pdf_text_lines
 
     old = tmp_path / "old"
     old.mkdir()
@@ -371,7 +371,7 @@ def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) ->
 
 
 def test_the_covers_example_folder_has_one_photo_per_codes_sheet(paper: Paper) -> None:
-    from vault.paper import example_photos
+    from vault.paper.kit_pdf import example_photos
 
     sheets = len([p for p in paper.photos.iterdir() if p.suffix == ".png"])
     cover = " ".join(pdf_text_lines(paper.pdf.read_bytes())[:60])

@@ -23,7 +23,8 @@ from PIL import Image
 
 from vault import VaultFile
 from vault.model import Entry
-from vault.otp import OtpAccount, OtpSettings, parse_uri, to_uri, totp
+from vault.otp.links import OtpAccount, parse_uri, to_uri
+from vault.otp.totp import OtpSettings, totp
 
 
 def b32(raw: bytes) -> str:

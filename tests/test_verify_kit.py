@@ -13,9 +13,9 @@ from kitutil import fill_vault, new_vault, sample_entries
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
-from vault.kit import make_kit, pdf_text_lines
-from vault.restore import RestoreSession
-from vault.scan import render_pdf_pages
+from vault.paper.kit import make_kit, pdf_text_lines
+from vault.paper.restore import RestoreSession
+from vault.paper.scan import render_pdf_pages
 
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 

@@ -22,8 +22,8 @@ from degrade import photo
 from kitutil import new_vault
 
 from vault import BackupCode, Entry, VaultFile
-from vault.kit import make_kit
-from vault.scan import render_pdf_pages
+from vault.paper.kit import make_kit
+from vault.paper.scan import render_pdf_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 

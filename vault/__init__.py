@@ -15,13 +15,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .codes import parse_backup_codes, parse_recovery_key
-    from .crypto import KdfParams, calibrate
-    from .errors import VaultError
-    from .model import BackupCode, Entry, UsedCode, Vault
-    from .otp import OtpSettings, parse_uri, to_uri, totp
-    from .otpimport import plan_import, read_sources
-    from .store import VaultFile, default_path
+    from vault.codes import parse_backup_codes, parse_recovery_key
+    from vault.crypto import KdfParams, calibrate
+    from vault.errors import VaultError
+    from vault.model import BackupCode, Entry, UsedCode, Vault
+    from vault.otp.imports import plan_import, read_sources
+    from vault.otp.links import parse_uri, to_uri
+    from vault.otp.totp import OtpSettings, totp
+    from vault.store import VaultFile, default_path
 
 # Names resolve on first use (PEP 562) so that `rvault --help` does not pay for importing
 # the whole package.
@@ -29,7 +30,7 @@ _EXPORTS = {
     "BackupCode": "model",
     "Entry": "model",
     "KdfParams": "crypto",
-    "OtpSettings": "otp",
+    "OtpSettings": "otp.totp",
     "UsedCode": "model",
     "Vault": "model",
     "VaultError": "errors",
@@ -38,11 +39,11 @@ _EXPORTS = {
     "default_path": "store",
     "parse_backup_codes": "codes",
     "parse_recovery_key": "codes",
-    "parse_uri": "otp",
-    "plan_import": "otpimport",
-    "read_sources": "otpimport",
-    "to_uri": "otp",
-    "totp": "otp",
+    "parse_uri": "otp.links",
+    "plan_import": "otp.imports",
+    "read_sources": "otp.imports",
+    "to_uri": "otp.links",
+    "totp": "otp.totp",
 }
 __all__ = [
     "BackupCode",

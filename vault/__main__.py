@@ -1,5 +1,5 @@
 """`python -m vault` runs the rvault command."""
 
-from .cli import main
+from vault.cli import main
 
 main()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .crypto import KdfParams
-from .errors import VaultError
-from .format import RecoverySlot, parse
-from .policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM
-from .store import VaultFile
+from vault.crypto import KdfParams
+from vault.errors import VaultError
+from vault.format import RecoverySlot, parse
+from vault.policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM
+from vault.store import VaultFile
 
 LOW_CODES = 3  # fewer unused codes than this is "running low" (`use` warns at the same point)
 REVIEW_AFTER = timedelta(days=365)
@@ -46,7 +46,7 @@ class Finding:
 
 def default_kdf() -> KdfParams:
     """Today's default key derivation on this machine (what `passwd --rekey` would choose)."""
-    from .crypto import calibrate
+    from vault.crypto import calibrate
 
     return calibrate(DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM)
 

@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import AuthenticationFailed, LimitExceeded
-from .policy import (
+from vault.errors import AuthenticationFailed, LimitExceeded
+from vault.policy import (
     DEFAULT_MEMORY_KIB,
     DEFAULT_PARALLELISM,
     FLOOR_MEMORY_KIB,

@@ -11,9 +11,9 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from .crypto import KEY_LEN, NONCE_LEN, SALT_LEN, TAG_LEN, KdfParams
-from .errors import CorruptVault, LimitExceeded, Unsupported
-from .policy import MAX_WORK_KIB_PASSES
+from vault.crypto import KEY_LEN, NONCE_LEN, SALT_LEN, TAG_LEN, KdfParams
+from vault.errors import CorruptVault, LimitExceeded, Unsupported
+from vault.policy import MAX_WORK_KIB_PASSES
 
 MAGIC = b"\x89RVAULT\n"
 VERSION = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from .crypto import (
+from vault.crypto import (
     KEY_LEN,
     NONCE_LEN,
     SALT_LEN,
@@ -17,8 +17,8 @@ from .crypto import (
     open_sealed,
     seal,
 )
-from .errors import AuthenticationFailed, CorruptVault, LimitExceeded
-from .format import (
+from vault.errors import AuthenticationFailed, CorruptVault, LimitExceeded
+from vault.format import (
     MAGIC,
     PAYLOAD_SALT_LEN,
     VERSION,
@@ -111,7 +111,7 @@ def unlock_recovery(container: Container, key: bytes) -> bytes:
 def require_recovery_slot(container: Container) -> None:
     """MissingInput unless the vault has a recovery-key slot (checked before any key work)."""
     if not any(isinstance(s, RecoverySlot) for s in container.slots):
-        from .errors import MissingInput
+        from vault.errors import MissingInput
 
         raise MissingInput(
             "this vault copy has no recovery key",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import (
+from vault.errors import (
     AlreadyExists,
     CorruptVault,
     EntryNotFound,
@@ -19,8 +19,8 @@ from .errors import (
     NothingLeft,
     Unsupported,
 )
-from .otp import OtpSettings
-from .policy import KINDS
+from vault.otp.totp import OtpSettings
+from vault.policy import KINDS
 
 # Version 2 added the `otp` key (TOTP algorithm, digits, period); version 1 files are still
 # read, their TOTP entries getting the settings every app assumes (SHA1, 6 digits, 30 s).
@@ -488,7 +488,7 @@ def _no_constants(name: str) -> Any:
 
 def _dedupe(codes: list[BackupCode]) -> list[BackupCode]:
     """Drop repeated codes (comparing case- and separator-insensitively), keeping the first."""
-    from .codes import normalize_code
+    from vault.codes import normalize_code
 
     seen: set[str] = set()
     out = []

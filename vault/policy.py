@@ -19,3 +19,6 @@ FLOOR_TIME_COST = 3
 DEFAULT_MEMORY_KIB = 256 * 1024
 DEFAULT_PARALLELISM = 4
 DEFAULT_KDF_TARGET_SECONDS = 1.0
+
+# Input limits, checked before any work starts.
+MAX_SECRET_INPUT = 1024 * 1024  # a passphrase, key or secret typed or piped in

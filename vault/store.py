@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .crypto import KEY_LEN, KdfParams, Rng, random_bytes
-from .errors import (
+from vault.crypto import KEY_LEN, KdfParams, Rng, random_bytes
+from vault.errors import (
     AlreadyExists,
     InvalidData,
     LimitExceeded,
@@ -21,7 +21,7 @@ from .errors import (
     VaultLocked,
     VaultNotFound,
 )
-from .format import (
+from vault.format import (
     MAX_FILE_SIZE,
     Container,
     PassphraseSlot,
@@ -30,7 +30,7 @@ from .format import (
     parse,
     read_header_fields,
 )
-from .keyslots import (
+from vault.keyslots import (
     open_payload,
     seal_payload,
     unlock,
@@ -39,7 +39,7 @@ from .keyslots import (
     wrap_passphrase,
     wrap_recovery,
 )
-from .model import Entry, UsedCode, Vault
+from vault.model import Entry, UsedCode, Vault
 
 VAULT_ID_LEN = 16
 FILE_MODE = 0o600

@@ -33,7 +33,7 @@ from vault.crypto import KdfParams, hkdf, seal
 from vault.format import Container, parse
 from vault.keyslots import PAYLOAD_INFO, PAYLOAD_NONCE, wrap_passphrase
 from vault.model import BackupCode, Entry, Vault
-from vault.otp import OtpSettings
+from vault.otp.totp import OtpSettings
 from vault.store import VaultFile
 
 SEED = b"rvault test vectors v1"

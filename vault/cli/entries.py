@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import STDIN, F, Options, cli, common, emit_json, say, warn
-from .errors import InvalidData, StorageError, UsageProblem
-from .policy import KINDS
-from .secrets_in import read_secret
+from vault.cli._shared import STDIN, F, Options, common, emit_json, say, warn
+from vault.errors import InvalidData, StorageError, UsageProblem
+from vault.policy import KINDS
+from vault.prompts import read_secret
 
 if TYPE_CHECKING:
-    from .model import Entry, UsedCode
-    from .otp import OtpSettings
+    from vault.model import Entry, UsedCode
+    from vault.otp.totp import OtpSettings
 
 
 def otp_options(f: F) -> F:
@@ -46,7 +46,7 @@ def otp_options(f: F) -> F:
     return f
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), required=True, help="What the secret is.")
@@ -78,8 +78,8 @@ def add(
 
     A totp secret may be the bare base32 seed or the service's otpauth:// link.
     """
-    from .cli_totp import fill_totp, refuse_otp_options
-    from .model import Entry
+    from vault.cli.totp import fill_totp, refuse_otp_options
+    from vault.model import Entry
 
     refuse_otp_options(kind, algorithm, digits, period)
     vf = opts.existing_vault()
@@ -122,8 +122,8 @@ def _secret_word(kind: str) -> str:
 
 def _fill_secret(entry: Entry, text: str) -> None:
     """Parse pasted text into the entry and tell the person what was found."""
-    from .codes import parse_backup_codes, parse_recovery_key
-    from .model import BackupCode
+    from vault.codes import parse_backup_codes, parse_recovery_key
+    from vault.model import BackupCode
 
     if entry.kind == "backup-codes":
         entry.codes = [BackupCode(c) for c in parse_backup_codes(text)]
@@ -144,7 +144,7 @@ def _new_secret(entry: Entry, text: str | None) -> tuple[str | None, OtpSettings
         return None, None
     if entry.kind != "totp":
         return text.strip("\n"), None
-    from .otp import parse_input
+    from vault.otp.links import parse_input
 
     found = parse_input(text)
     return found.secret, found.settings if text.strip().lower().startswith("otpauth") else None
@@ -167,7 +167,7 @@ def _status(entry: Entry) -> str:
     return f"{entry.remaining()} of {len(entry.codes)} codes left"
 
 
-@cli.command(name="list")
+@click.command(name="list")
 @common
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -190,7 +190,7 @@ def list_(opts: Options, as_json: bool) -> None:
     click.echo("\n".join(lines))
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -204,7 +204,7 @@ def show(opts: Options, name: str, as_json: bool, qr: bool, png: str | None, for
         raise UsageProblem("--json cannot be combined with --qr or --png")
     entry = opts.existing_vault().load(opts.passphrase()).get(name)
     if qr or png:
-        from .cli_totp import show_qr
+        from vault.cli.totp import show_qr
 
         show_qr(entry, png, force)
         return
@@ -228,7 +228,7 @@ def show(opts: Options, name: str, as_json: bool, qr: bool, png: str | None, for
         click.echo(entry.secret)
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.pass_obj
@@ -239,7 +239,7 @@ def use(opts: Options, name: str) -> None:
     vf = opts.existing_vault()
     used = vf.use_code(opts.passphrase(), name, reveal=_print_code)
     say(f"Marked used: {used.remaining} of {used.total} codes left for {used.entry!r}.")
-    from .check import LOW_CODES
+    from vault.check import LOW_CODES
 
     if used.remaining < LOW_CODES:
         warn(f"only {used.remaining} unused codes left; generate new ones at the service")
@@ -255,7 +255,7 @@ def _print_code(used: UsedCode) -> None:
         ) from None
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.option("--rename", "new_name", metavar="NEW", help="Give the entry a new name.")
@@ -317,14 +317,14 @@ def edit(
     codes = None
     text = ""
     if reading:
-        from .codes import parse_backup_codes
+        from vault.codes import parse_backup_codes
 
         _stdin_once(from_file, editor, opts)
         text = _read_secret(from_file, editor, "new value", multiline=True)
         if not new_secret:
             codes = parse_backup_codes(text)
             say(f"Found {len(codes)} backup codes.")
-    from .cli_totp import refuse_otp_options, with_options
+    from vault.cli.totp import refuse_otp_options, with_options
 
     passphrase = opts.passphrase()
     with vf.edit(passphrase) as v:
@@ -351,7 +351,7 @@ def edit(
     say(f"Updated {entry.name!r}{' (' + _status(entry) + ')' if _status(entry) else ''}.")
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -368,7 +368,7 @@ def rm(opts: Options, name: str, yes: bool) -> None:
     say(f"Deleted {entry.name!r}.")
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name")
 @click.pass_obj
@@ -378,7 +378,7 @@ def review(opts: Options, name: str) -> None:
     say(f"Marked {entry.name!r} reviewed.")
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -392,3 +392,6 @@ def log(opts: Options, name: str | None, as_json: bool) -> None:
         say("No history recorded yet.")
     for e in [] if as_json else events:
         click.echo(f"{e['at']}  {e['event']:<11}  {e['name']}")
+
+
+COMMANDS = (add, list_, show, use, edit, rm, review, log)

@@ -1,49 +1,44 @@
-"""Frames -> a printable recovery kit (PDF via reportlab); page geometry; QR images.
+"""Frames -> a printable recovery kit (PDF via reportlab): cover, index, codes sheets, text.
 
-Pure: every function returns bytes, text or images and writes nothing. This module sees only
-encrypted frames and entry names, never secrets. reportlab, zxing-cpp and PIL are imported
-inside the functions that use them, so `import vault.paper` stays cheap.
+Pure: every function returns bytes and writes nothing. This module sees only encrypted frames
+and entry names, never secrets. reportlab is imported inside the functions that use it.
 """
 
 from __future__ import annotations
 
 import io
-import math
-import re
-import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from .frames import Frame, short_id, text_lines
+from vault.paper.frames import Frame, short_id, text_lines
+from vault.paper.layout import (
+    CODES_PER_PAGE,
+    FORMAT_MARK,
+    HEADER_MM,
+    HEADER_SIZE,
+    HINT_SIZE,
+    LABEL_SIZE,
+    MARGIN_MM,
+    MM,
+    PX_PER_MODULE,
+    STYLES,
+    DataLayout,
+    Item,
+    clip_text,
+    data_layout,
+    drawable,
+    height,
+    page_size,
+    paragraphs,
+    text_width,
+    wrap,
+)
+from vault.paper.qr import qr_matrix_image
 
 if TYPE_CHECKING:
-    from PIL import Image
-
-QR_EC_LEVEL = "L"  # decided by the lead: lost codes are covered by erasure coding instead
-CODES_PER_PAGE = 6  # 2 columns x 3 rows
-COLUMNS, ROWS = 2, 3
-MAX_FRAME_CHARS = 4296  # version 40-L alphanumeric capacity
-QUIET = 4  # modules of white around each code, as the QR standard asks
-
-MM = 72 / 25.4  # PDF points per millimetre
-PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}  # portrait, millimetres
-MARGIN_MM = 8.0  # printers cannot print to the edge: nothing is drawn in the margin
-HEADER_MM = 6.0  # two header lines above the grid
-LABEL_MM = 3.2  # one label line under each code's bottom quiet zone
-ROW_GAP_MM = 1.5  # keeps a label visibly nearer its own code than the code below
-MAX_MODULE_MM = 0.5
-# A 300 dpi scan needs >= 5 pixels per module (0.423 mm). Three rows of 185-module squares
-# (177 + two quiet zones) plus header and labels must fit the page height, so version-40
-# codes get 0.47 mm modules on A4 (5.6 px at 300 dpi) and 0.44 mm on US Letter (5.2 px).
-MIN_MODULE_MM = 5 * 25.4 / 300
-# PDFium draws a 1-pixel-per-module image with crisp edges when it enlarges it, but smooths
-# the same image pre-enlarged 2-8x into grey edges; 1 px is also the smallest file.
-PX_PER_MODULE = 1
-HEADER_SIZE, HINT_SIZE, LABEL_SIZE = 7.5, 6.5, 8.5
-FORMAT_MARK = "RVK1"  # the format, printed in every header for whoever finds the kit in 30 years
+    pass
 RESTORE_PHOTOS = "rvault restore kit-photos"
 RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
-CMD_NOTE_MM = 62.0  # where the explanation of a "$ command -- note" line starts
 
 # The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
 # who has only the paper must get a code out without ever reading --help. Markup as in
@@ -71,21 +66,6 @@ old one.
 """
 
 
-class Rect(NamedTuple):
-    """An axis-aligned box in PDF points, origin at the bottom left of the page."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    def overlaps(self, other: Rect) -> bool:
-        """Whether the boxes share any area (touching edges do not count)."""
-        return (
-            self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
-        )
-
-
 @dataclass(frozen=True, kw_only=True)
 class KitFacts:
     """What the cover and the headers say about the vault and this kit (nothing secret)."""
@@ -102,188 +82,6 @@ class KitFacts:
     n: int  # codes printed
     k: int  # codes needed
     index: tuple[tuple[str, str], ...] | None  # (entry name, kind); None for --no-index
-
-
-@dataclass(frozen=True)
-class DataLayout:
-    """Where everything on a codes sheet goes; slots in reading order."""
-
-    page: tuple[float, float]
-    module_mm: float
-    printable: Rect
-    header: Rect
-    symbols: tuple[Rect, ...]
-    quiet_zones: tuple[Rect, ...]  # each includes its symbol
-    labels: tuple[Rect, ...]
-
-
-def page_size(paper: str) -> tuple[float, float]:
-    """Page width and height in points for "a4" or "letter"."""
-    if paper.lower() not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    w, h = PAPERS[paper.lower()]
-    return w * MM, h * MM
-
-
-def data_layout(paper: str = "a4", modules: int = 177) -> DataLayout:
-    """The codes-sheet geometry for codes `modules` wide (177 is version 40)."""
-    w, h = page_size(paper)
-    side = modules + 2 * QUIET
-    fixed = HEADER_MM + ROWS * LABEL_MM + (ROWS - 1) * ROW_GAP_MM
-    fit_v = (h / MM - 2 * MARGIN_MM - fixed) / (ROWS * side)
-    fit_h = (w / MM - 2 * MARGIN_MM) / (COLUMNS * side)
-    # Whole hundredths of a millimetre, so the size can be stated and reproduced.
-    module_mm = min(MAX_MODULE_MM, math.floor(min(fit_v, fit_h) * 100) / 100)
-    if module_mm < MIN_MODULE_MM:
-        raise ValueError(f"a {modules}-module code does not fit readably on {paper} paper")
-    m, margin, label_h = module_mm * MM, MARGIN_MM * MM, LABEL_MM * MM
-    header = Rect(margin, h - margin - HEADER_MM * MM, w - margin, h - margin)
-    row_h = side * m + label_h
-    gap = ROW_GAP_MM * MM  # rows pack at the top; small codes leave the rest blank
-    cell_w = (w - 2 * margin) / COLUMNS
-    symbols, quiet, labels = [], [], []
-    for slot in range(CODES_PER_PAGE):
-        row, col = divmod(slot, COLUMNS)
-        top = header.y0 - row * (row_h + gap)
-        x0 = margin + col * cell_w + (cell_w - side * m) / 2
-        q = Rect(x0, top - side * m, x0 + side * m, top)
-        quiet.append(q)
-        symbols.append(Rect(q.x0 + QUIET * m, q.y0 + QUIET * m, q.x1 - QUIET * m, q.y1 - QUIET * m))
-        labels.append(Rect(q.x0, q.y0 - label_h, q.x1, q.y0))
-    printable = Rect(margin, margin, w - margin, h - margin)
-    return DataLayout((w, h), module_mm, printable, header, *map(tuple, (symbols, quiet, labels)))
-
-
-def code_sheet(index: int) -> int:
-    """The 1-based codes sheet on which code `index` (0-based) is printed."""
-    if index < 0:
-        raise ValueError("code index must be >= 0")
-    return index // CODES_PER_PAGE + 1
-
-
-def qr_matrix_image(text: str, module_px: int = 1, version: int | None = None) -> Image.Image:
-    """The QR code (level QR_EC_LEVEL, no quiet zone) as a greyscale image, 0 = dark."""
-    return _qr_image(text, module_px, quiet_zone=False, version=version)
-
-
-def qr_png(text: str) -> bytes:
-    """A 1-bit PNG of the QR code, 4 pixels per module, with its quiet zone."""
-    out = io.BytesIO()
-    _qr_image(text, 4, quiet_zone=True).convert("1").save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
-def qr_svg(text: str) -> str:
-    """An SVG of the QR code with its quiet zone, 0.5 mm per module when printed as is."""
-    img = qr_matrix_image(text)
-    size, data, side = img.width, img.tobytes(), img.width + 2 * QUIET
-    # One path of horizontal runs keeps the file small; crispEdges avoids anti-aliased seams.
-    runs = "".join(
-        f"M{QUIET + m.start()} {QUIET + r}h{m.end() - m.start()}v1h-{m.end() - m.start()}z"
-        for r in range(size)
-        for m in re.finditer(rb"\x00+", data[r * size : (r + 1) * size])
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{side / 2}mm" height="{side / 2}mm" '
-        f'viewBox="0 0 {side} {side}" shape-rendering="crispEdges">'
-        f'<rect width="{side}" height="{side}" fill="#fff"/><path d="{runs}"/></svg>\n'
-    )
-
-
-def _qr_image(
-    text: str, module_px: int, quiet_zone: bool, version: int | None = None
-) -> Image.Image:
-    import zxingcpp
-    from PIL import Image
-
-    if len(text) > MAX_FRAME_CHARS:
-        raise ValueError(f"QR text is {len(text)} characters, above {MAX_FRAME_CHARS}")
-    # zxing-cpp, not qrcode: qrcode's automatic mask choice costs ~0.13 s per version-40 code.
-    options: dict[str, Any] = {"ec_level": QR_EC_LEVEL}
-    if version is not None:
-        options["version"] = version
-    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, **options)
-    pixels = memoryview(code.to_image(scale=module_px, add_quiet_zones=quiet_zone))  # type: ignore[arg-type]
-    h, w = pixels.shape or (0, 0)
-    return Image.frombuffer("L", (w, h), pixels.tobytes(), "raw", "L", 0, 1)
-
-
-def drawable(text: str) -> str:
-    """text reduced to what reportlab's built-in fonts can draw (WinAnsi); the rest is '?'."""
-
-    def fits(s: str) -> bool:
-        return bool(s) and s.encode("cp1252", "replace").decode("cp1252") == s
-
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if unicodedata.category(ch) in ("Cc", "Cf"):  # tabs, newlines, zero-width marks
-            ch = " " if ch.isspace() else ""
-        elif not fits(ch):  # "ő" -> "o": losing an accent beats losing the letter
-            base = "".join(
-                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-            )
-            ch = base if fits(base) else "?"
-        out.append(ch)
-    return "".join(out)
-
-
-def text_width(text: str, font: str, size: float) -> float:
-    """Width in points of text set in a built-in font."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, font, size))
-
-
-def clip_text(text: str, font: str, size: float, width: float) -> str:
-    """text shortened with an ellipsis to fit width points."""
-    if text_width(text, font, size) <= width:
-        return text
-    while text and text_width(text + "...", font, size) > width:
-        text = text[:-1]
-    return text + "..."
-
-
-# Content below the header is a list of (style, text) lines, paginated before drawing so
-# that every header can say "page i of N".
-Item = tuple[str, str]
-STYLES = {  # style: (font, size, leading, indent)
-    "h1": ("Helvetica-Bold", 13.0, 20.0, 0.0),
-    "h2": ("Helvetica-Bold", 11.0, 19.0, 0.0),
-    "p": ("Helvetica", 11.0, 14.0, 0.0),
-    "pb": ("Helvetica-Bold", 11.0, 14.0, 0.0),
-    "step": ("Helvetica", 11.0, 14.0, 12.0),  # later lines of a numbered step or a bullet
-    "stepb": ("Helvetica-Bold", 11.0, 14.0, 12.0),
-    "cmd": ("Courier-Bold", 11.0, 17.0, 12.0),
-    "gap": ("Helvetica", 11.0, 5.0, 0.0),  # between paragraphs
-    "code": ("Courier", 10.0, 12.5, 0.0),
-    "code5": ("Courier", 10.0, 16.5, 0.0),  # a gap before every fifth line guides the eye
-    "th": ("Helvetica-Bold", 9.5, 19.0, 0.0),
-    "row": ("Helvetica", 9.5, 13.0, 0.0),
-    "th_r": ("Helvetica-Bold", 9.5, 0.0, 0.0),  # "_r": the right column of the line above
-    "note_c": ("Helvetica", 10.0, 0.0, CMD_NOTE_MM * MM),  # "_c": beside the command above
-    "row_r": ("Helvetica", 9.5, 0.0, 0.0),
-}
-
-
-def _height(items: list[Item]) -> float:
-    return sum(STYLES[style][2] for style, _ in items)
-
-
-def _wrap(text: str, style: str, width: float, first: str = "") -> list[Item]:
-    """Word-wrapped lines; `first` styles the first line (a numbered step's number)."""
-    font, size, _, indent = STYLES[style]
-    lines: list[str] = []
-    for word in text.split():
-        if lines and text_width(f"{lines[-1]} {word}", font, size) <= width - indent:
-            lines[-1] += " " + word
-        elif lines and word[0].isdigit() and " " in lines[-1]:
-            # No line may start with a number: the PDF's text is searched for typeable code
-            # lines ("003-07 ..."), so a number takes the word before it along.
-            head, last = lines[-1].rsplit(" ", 1)
-            lines[-1:] = [head, f"{last} {word}"]
-        else:
-            lines.append(word)
-    return [(first if i == 0 and first else style, line) for i, line in enumerate(lines)]
 
 
 class _Pages:
@@ -418,7 +216,7 @@ def _draw_sheet(pages: _Pages, layout: DataLayout, codes: list[tuple[Frame, Any]
 def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]:
     head = f"Index: the {facts.entry_count} entries in this vault"
     note = ("p", "Names only; secrets are only in the encrypted codes.")
-    per_page = int((body - _height([("h1", ""), note, ("th", "")])) // STYLES["row"][2])
+    per_page = int((body - height([("h1", ""), note, ("th", "")])) // STYLES["row"][2])
     rows = list(facts.index or ()) or [("(the vault has no entries)", "")]
     pages = []
     for start in range(0, len(rows), per_page):
@@ -435,7 +233,7 @@ def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]
 
 def _text_pages(frames: list[Frame], k: int, body: float, width: float) -> list[list[Item]]:
     codes = f"{k} complete code{'s' * (k > 1)}"
-    intro = _wrap(
+    intro = wrap(
         "Use these pages only if photos or scans of the codes sheets do not restore the vault. "
         "Run the command below: it asks for one line at a time and checks each line as you "
         "press Enter. Type each line as printed, including the code and line number at the "
@@ -453,12 +251,12 @@ def _text_pages(frames: list[Frame], k: int, body: float, width: float) -> list[
         lines = text_lines(fr)
         head = f"code {fr.index + 1} of {fr.n} ({len(lines)} lines)"
         page = pages[-1]
-        if _height([*page, ("h2", ""), ("code", ""), ("code", "")]) > body:
+        if height([*page, ("h2", ""), ("code", ""), ("code", "")]) > body:
             pages.append(page := [])
         page.append(("h2", head))
         for no, line in enumerate(lines):
             item = ("code5" if no % 5 == 0 and page[-1][0] != "h2" else "code", line)
-            if _height([*page, item]) > body:
+            if height([*page, item]) > body:
                 pages.append(page := [("h2", head + ", continued"), ("code", line)])
             else:
                 page.append(item)
@@ -516,29 +314,6 @@ def example_photos(sheets: int) -> str:
     if sheets == 2:
         return "two photos, sheet-1.jpg and sheet-2.jpg"
     return f"{sheets} photos, sheet-1.jpg to sheet-{sheets}.jpg"
-
-
-def paragraphs(text: str, width: float) -> list[Item]:
-    """Blank-line-separated text as wrapped, styled items for a page of width points."""
-    items: list[Item] = []
-    for para in text.strip().split("\n\n"):
-        para = " ".join(para.split())
-        if items and items[-1][0] != "h2" and not para.startswith(("## ", "$ ")):
-            items.append(("gap", ""))
-        if para.startswith("## "):
-            items.append(("h2", para[3:]))
-        elif para.startswith("$ "):
-            command, _, note = para[2:].partition(" -- ")
-            items.append(("cmd", command))
-            if note:
-                items.append(("note_c", note))
-        else:
-            bold, para = para.startswith("! "), para.removeprefix("! ")
-            hanging = re.match(r"(\d+\.|\N{BULLET}) ", para) is not None
-            first = "pb" if bold else "p"
-            rest = ("stepb" if bold else "step") if hanging else first
-            items += _wrap(para, rest, width, first=first)
-    return items
 
 
 def _cover(

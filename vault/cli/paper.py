@@ -13,24 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import (
+from vault.cli._shared import (
     INTERACTIVE,
     STDIN,
     F,
     Options,
-    _check_passphrase_strength,
-    cli,
+    check_passphrase_strength,
     common,
     say,
 )
-from .errors import InvalidData, UsageProblem
-from .secrets_in import passphrase_from_file, prompt_passphrase
+from vault.errors import InvalidData, UsageProblem
+from vault.prompts import passphrase_from_file, prompt_passphrase
 
 if TYPE_CHECKING:
-    from .restore import RestoreSession
+    from vault.paper.restore import RestoreSession
 
 
-@cli.command()
+@click.command()
 @common
 @click.option("--out", "out", required=True, metavar="PATH", help="Where to write the PDF.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
@@ -64,8 +63,8 @@ def kit(
     force: bool,
 ) -> None:
     """Print the encrypted vault as a paper recovery kit (PDF), verified before it is kept."""
-    from .errors import AlreadyExists
-    from .kit import KitOptions, make_kit, write_qr_dir
+    from vault.errors import AlreadyExists
+    from vault.paper.kit import KitOptions, make_kit, write_qr_dir
 
     vf = opts.existing_vault()
     if qr_dir and not force and any(Path(qr_dir).glob("code-*-of-*.*")):
@@ -88,7 +87,7 @@ def kit(
     say("Store the printout somewhere safe and dry, away from your passphrase.")
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("sources", nargs=-1, metavar="SOURCES...")
 @click.option(
@@ -117,7 +116,7 @@ def restore(
 ) -> None:
     """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF, or a folder of
     them) or typed text; without --out, into the usual vault location if no vault is there."""
-    from .store import write_private
+    from vault.store import write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the scans or photos to read (or their folder), or --text FILE")
@@ -133,7 +132,7 @@ def _restore_target(opts: Options, out: str | None) -> Path:
 
     Checked before anything is read: a restore must never replace the vault someone has.
     """
-    from .errors import AlreadyExists
+    from vault.errors import AlreadyExists
 
     if out is not None:
         return Path(out)
@@ -143,7 +142,7 @@ def _restore_target(opts: Options, out: str | None) -> Path:
             f"a vault already exists at {target}; restore never replaces it",
             hint="give --out PATH to restore to another file",
         )
-    from .store import make_private_dirs
+    from vault.store import make_private_dirs
 
     make_private_dirs(target.parent)  # it will hold the vault and its backups
     return target
@@ -186,7 +185,7 @@ def _collect(
     With stop_early, pages are read with fewer passes once the kit can be rebuilt (restore,
     recover); verify-kit reads every page with every pass to report every code.
     """
-    from .restore import RestoreSession
+    from vault.paper.restore import RestoreSession
 
     session = RestoreSession()
 
@@ -205,14 +204,14 @@ def _collect(
     if text_file == INTERACTIVE and sys.stdin.isatty():
         _type_lines(session)
     elif text_file is not None:
-        from .secrets_in import read_text_source
+        from vault.fileio import read_text_source
 
         source = STDIN if text_file == INTERACTIVE else text_file
         session.add_lines(read_text_source(source, limit=64 * 1024 * 1024).splitlines(), source)
         for problem in session.typed_report():
             say(problem)
     if sources:
-        from .scan import scan_paths
+        from vault.paper.scan import scan_paths
 
         seen = [0, 0]
 
@@ -234,15 +233,15 @@ def _collect(
     return session
 
 
-@cli.command(name="verify-kit")
+@click.command(name="verify-kit")
 @common
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCES...")
 @click.option("--kit", "kit_id", metavar="ID", help="Check this kit when pages of several mix.")
 @click.pass_obj
 def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> None:
     """Check scans or photos of a printed kit: every code, the margin, and the current vault."""
-    from .kit import check_kit
-    from .paper import code_sheet
+    from vault.paper.kit import check_kit
+    from vault.paper.layout import code_sheet
 
     vf = opts.existing_vault()
     session = _collect(sources, None, kit_id, stop_early=False)
@@ -294,7 +293,7 @@ def _progress(done: int, total: int) -> None:
         click.echo("", err=True)
 
 
-@cli.group(name="recovery-key")
+@click.group(name="recovery-key")
 def recovery_key() -> None:
     """A printed recovery key (or K-of-N share sheets) for a forgotten passphrase."""
 
@@ -331,11 +330,12 @@ def _print_recovery(
     """Make a key, write its sheet(s), then add the slot; if that fails, remove the sheets."""
     from datetime import date
 
-    from .errors import AlreadyExists
-    from .format import parse
-    from .recovery import format_recovery_key, parse_shares_option, split_key
-    from .sheets import SheetFacts, render_recovery_sheet, render_share_sheet
-    from .store import write_private
+    from vault.errors import AlreadyExists
+    from vault.format import parse
+    from vault.paper.recovery import format_recovery_key
+    from vault.paper.shares import parse_shares_option, split_key
+    from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
+    from vault.store import write_private
 
     vf = opts.existing_vault()
     passphrase = opts.passphrase()
@@ -403,7 +403,7 @@ def recovery_key_rm(opts: Options) -> None:
     say("Removed the recovery key; its sheet or shares no longer open the vault.")
 
 
-@cli.command()
+@click.command()
 @common
 @click.argument("sources", nargs=-1, metavar="VAULT_OR_KIT...")
 @click.option(
@@ -459,23 +459,19 @@ def recover(
     With neither --recovery-key-file nor --share, it asks on the terminal which sheet you
     have, then for the key (two lines) or the words of each share sheet.
     """
-    from .recovery import combine_shares, parse_recovery_key, read_share_source
-    from .secrets_in import (
-        ask_which_sheet,
-        has_tty,
-        prompt_recovery_key,
-        prompt_shares,
-        read_text_source,
-    )
-    from .store import recover_with_key, write_private
+    from vault.fileio import read_text_source
+    from vault.paper.recovery import parse_recovery_key
+    from vault.paper.shares import combine_shares, read_share_source
+    from vault.prompts import ask_which_sheet, has_tty, prompt_recovery_key, prompt_shares
+    from vault.store import recover_with_key, write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
     if recovery_key_file and (share_sources or type_shares):
         raise UsageProblem("give either the recovery key or shares, not both")
     target = _restore_target(opts, out)
-    from .format import parse
-    from .keyslots import require_recovery_slot
+    from vault.format import parse
+    from vault.keyslots import require_recovery_slot
 
     data = _vault_bytes(sources, kit_id, text_file)
     words = [m for src in share_sources for m in read_share_source(src)]  # checked, bounded
@@ -495,7 +491,7 @@ def recover(
         new = passphrase_from_file(new_passphrase_file)
     else:
         new = prompt_passphrase("New passphrase", confirm=True)
-    _check_passphrase_strength(new)
+    check_passphrase_strength(new)
     path = write_private(target, recover_with_key(data, key, new), force and out is not None)
     _say_restored("Recovered", path, out is None)
     say("It opens with the new passphrase (and the same recovery key).")
@@ -508,12 +504,15 @@ def _share_secret(path: str | None) -> bytes:
 
 def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | None) -> bytes:
     """The vault file: given directly, or rebuilt from kit scans, photos, PDFs or typed text."""
-    from .format import MAGIC
+    from vault.format import MAGIC
 
     if text_file is None and len(sources) == 1 and Path(sources[0]).is_file():
         with open(sources[0], "rb") as f:
             if f.read(len(MAGIC)) == MAGIC:
-                from .store import VaultFile
+                from vault.store import VaultFile
 
                 return VaultFile(sources[0]).read_bytes()
     return _finish(_collect(sources, text_file, kit_id), kit_id)
+
+
+COMMANDS = (kit, restore, verify_kit, recovery_key, recover)

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from .errors import InvalidData
-from .frames import TAG, parse_frame_text
+from vault.errors import InvalidData
+from vault.paper.frames import TAG, parse_frame_text
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -156,7 +156,7 @@ class Found:
 
     def add(self, text: str, where: Where) -> None:
         """Record one decoded text; an rvault frame tells which codes sheet it is on."""
-        from .paper import CODES_PER_PAGE, code_sheet
+        from vault.paper.layout import CODES_PER_PAGE, code_sheet
 
         if not text.startswith(TAG):
             self.others.add(text)

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from .errors import CorruptVault, InvalidData
-from .format import parse
-from .frames import (
+from vault.errors import CorruptVault, InvalidData
+from vault.format import parse
+from vault.paper.frames import (
     Frame,
     FrameSet,
     TypedLine,
@@ -314,7 +314,7 @@ class RestoreSession:
 
     def missing_text(self, kit_id: str | None = None) -> str:
         """Which codes are still needed and where they were printed."""
-        from .paper import code_sheet
+        from vault.paper.layout import code_sheet
 
         fs = self.kit(kit_id).frames
         need = fs.k - len(fs.frames)

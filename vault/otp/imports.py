@@ -18,18 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import InvalidData, UnsupportedOtp
-from .gtransfer import parse_transfer
-from .model import MAX_NAME_LEN, Entry, Vault, name_key
-from .otp import (
-    OtpAccount,
-    OtpSettings,
-    normalize_secret,
-    parse_uri,
-    secret_bytes,
-    secret_is_short,
-)
-from .secrets_in import read_source_bytes
+from vault.errors import InvalidData, UnsupportedOtp
+from vault.fileio import read_source_bytes
+from vault.model import MAX_NAME_LEN, Entry, Vault, name_key
+from vault.otp.gtransfer import parse_transfer
+from vault.otp.links import OtpAccount, parse_uri
+from vault.otp.totp import OtpSettings, normalize_secret, secret_bytes, secret_is_short
 
 # A JSON export of a few hundred accounts is tens of KB; a screenshot a few MB.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
@@ -397,9 +391,9 @@ class _ImageBytes(io.BytesIO):
 
 
 def _from_image(source: str, batch: Batch, data: bytes) -> None:
-    from .scan import load_image
-    from .scanpasses import Found as Seen
-    from .scanpasses import decode
+    from vault.paper.passes import Found as Seen
+    from vault.paper.passes import decode
+    from vault.paper.scan import load_image
 
     def has_link(seen: Seen) -> bool:
         return any(t.lower().startswith("otpauth") for t in seen.others)

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import InvalidData
+from vault.errors import InvalidData
 
 TAG = "RVK1:"
 FRAME_VERSION = 1

@@ -11,22 +11,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import STDIN, Options, cli, common, say, warn
-from .errors import InvalidData, UsageProblem
+from vault.cli._shared import STDIN, Options, common, say, warn
+from vault.errors import InvalidData, UsageProblem
 
 LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last time the date form can give
 
 if TYPE_CHECKING:
-    from .model import Entry, Vault
-    from .otp import OtpSettings
-    from .otpimport import Planned, Skipped
+    from vault.model import Entry, Vault
+    from vault.otp.imports import Planned, Skipped
+    from vault.otp.totp import OtpSettings
 
 
 def with_options(
     base: OtpSettings, algorithm: str | None, digits: str | None, period: int | None
 ) -> OtpSettings:
     """base with the options given on the command line applied, one by one."""
-    from .otp import OtpSettings
+    from vault.otp.totp import OtpSettings
 
     return OtpSettings.parse(
         algorithm or base.algorithm,
@@ -42,7 +42,8 @@ def fill_totp(
 
     Options given on the command line override the link's settings one by one.
     """
-    from .otp import parse_input, secret_bytes, secret_is_short
+    from vault.otp.links import parse_input
+    from vault.otp.totp import secret_bytes, secret_is_short
 
     found = parse_input(text)
     entry.secret = found.secret
@@ -63,7 +64,7 @@ def refuse_otp_options(
         raise UsageProblem("--algorithm, --digits and --period are for totp entries")
 
 
-@cli.command(name="totp")
+@click.command(name="totp")
 @common
 @click.argument("name")
 @click.option("--watch", is_flag=True, help="Keep showing the code as it changes (Ctrl-C stops).")
@@ -76,7 +77,13 @@ def refuse_otp_options(
 @click.pass_obj
 def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     """Print the current TOTP code of an entry and how many seconds it stays valid."""
-    from .otp import CLOCK_ADVICE, CLOCK_WARNING, clock_warnings, kernel_clock_synced, secret_bytes
+    from vault.otp.totp import (
+        CLOCK_ADVICE,
+        CLOCK_WARNING,
+        clock_warnings,
+        kernel_clock_synced,
+        secret_bytes,
+    )
 
     if watch and at is not None:
         raise UsageProblem("--watch follows the clock; it cannot be used with --at")
@@ -139,7 +146,7 @@ def _parse_time(text: str) -> float:
 
 
 def _print_code(entry: Entry, when: float) -> None:
-    from .otp import seconds_left, totp
+    from vault.otp.totp import seconds_left, totp
 
     assert entry.otp is not None  # totp entries always have settings
     click.echo(totp(entry.secret, entry.otp, when))
@@ -149,7 +156,7 @@ def _print_code(entry: Entry, when: float) -> None:
 
 def _watch(entry: Entry) -> None:
     """Redraw the code each second on a terminal; elsewhere print each new code once."""
-    from .otp import seconds_left, totp
+    from vault.otp.totp import seconds_left, totp
 
     assert entry.otp is not None
     tty = sys.stdout.isatty()
@@ -172,7 +179,7 @@ def _watch(entry: Entry) -> None:
 
 def show_qr(entry: Entry, png: str | None, force: bool) -> None:
     """The entry's otpauth:// link as a QR code on the terminal, or as a 0600 PNG file."""
-    from .otp import OtpAccount, to_uri
+    from vault.otp.links import OtpAccount, to_uri
 
     if entry.kind != "totp" or entry.otp is None:
         raise UsageProblem(f"--qr and --png are for totp entries; {entry.name!r} is {entry.kind}")
@@ -185,7 +192,7 @@ def show_qr(entry: Entry, png: str | None, force: bool) -> None:
     if png:
         import io
 
-        from .store import write_private
+        from vault.store import write_private
 
         buffer = io.BytesIO()
         code.make_image().save(buffer, format="PNG")
@@ -199,7 +206,7 @@ def show_qr(entry: Entry, png: str | None, force: bool) -> None:
     say("Scan this with the new authenticator app, then clear the screen.")
 
 
-@cli.command(name="import")
+@click.command(name="import")
 @common
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option("--yes", is_flag=True, help="Import without asking for confirmation.")
@@ -215,7 +222,7 @@ def import_(
     every image of a multi-part Google Authenticator export) or '-' for stdin: pasted links,
     an export, or a piped image.
     """
-    from .otpimport import plan_import, read_sources
+    from vault.otp.imports import plan_import, read_sources
 
     for source in sources:
         if source.lower().startswith(("otpauth:", "otpauth-migration:")):
@@ -291,3 +298,6 @@ def _confirm(question: str) -> bool:
         tty.write(f"{question} [y/N] ")
         tty.flush()
         return tty.readline().strip().lower() in ("y", "yes")
+
+
+COMMANDS = (totp_, import_)

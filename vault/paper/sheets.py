@@ -3,7 +3,7 @@
 Pure: functions return PDF bytes. Unlike the kit, these sheets carry a secret in the clear,
 so their text says plainly what they open and that they must be kept apart from the kit, the
 passphrase and each other; a share sheet names nothing about other shares but their count.
-Layout comes from vault.paper; heavy imports wait inside functions to keep imports cheap.
+Layout comes from vault.paper.layout; heavy imports wait inside functions to keep imports cheap.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import paper as pk  # the paper kit's page geometry, fonts and text layout
-from .frames import short_id
+from vault.paper import layout as pk  # page geometry, fonts and text layout
+from vault.paper.frames import short_id
+from vault.paper.kit_pdf import AFTER_RESTORE
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -135,7 +136,7 @@ def _qr_image(text: str) -> Image.Image:
     import zxingcpp
     from PIL import Image
 
-    # vault.paper.qr_matrix_image fixes level L, for reasons that do not hold here.
+    # vault.paper.qr.qr_matrix_image fixes level L, for reasons that do not hold here.
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=SHEET_EC_LEVEL)
     pixels = memoryview(code.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
     h, w = pixels.shape or (0, 0)
@@ -176,9 +177,9 @@ copying mistake is caught, and rvault says which group to check. Then choose a n
 
 def render_recovery_sheet(key_text: str, facts: SheetFacts, paper: str = "a4") -> bytes:
     """The one-page recovery key sheet: the key in large type and as a QR code, and its use."""
-    from .errors import InvalidData
-    from .frames import normalize_b32
-    from .recovery import parse_recovery_key
+    from vault.errors import InvalidData
+    from vault.paper.frames import normalize_b32
+    from vault.paper.recovery import parse_recovery_key
 
     try:
         parse_recovery_key(key_text)  # a mistyped key on paper would fail only when needed
@@ -212,7 +213,7 @@ def render_recovery_sheet(key_text: str, facts: SheetFacts, paper: str = "a4") -
     )
     sheet.beside_qr(key_text, pk.paragraphs(what, sheet.width - 55 * pk.MM))
     body = RECOVERY_TEXT.format(
-        how_to=HOW_TO_START, recover=RECOVER.format(shares=""), after=pk.AFTER_RESTORE
+        how_to=HOW_TO_START, recover=RECOVER.format(shares=""), after=AFTER_RESTORE
     )
     return sheet.finish(pk.paragraphs(body, sheet.width))
 
@@ -295,6 +296,6 @@ def render_share_sheet(
         n=n,
         shares=shares,
         recover=RECOVER.format(shares=""),
-        after=pk.AFTER_RESTORE,
+        after=AFTER_RESTORE,
     )
     return sheet.finish(pk.paragraphs(body, sheet.width))

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import unquote
 
-from .errors import InvalidData, UnsupportedOtp
-from .otp import OtpAccount, OtpSettings
+from vault.errors import InvalidData, UnsupportedOtp
+from vault.otp.links import OtpAccount
+from vault.otp.totp import OtpSettings
 
 # The message's enums: Algorithm, DigitCount and OtpType.
 _ALGORITHMS = {0: "SHA1", 1: "SHA1", 2: "SHA256", 3: "SHA512", 4: "MD5"}

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .crypto import Rng, random_bytes
-from .errors import AlreadyExists, InvalidData
-from .format import parse
-from .frames import (
+from vault.crypto import Rng, random_bytes
+from vault.errors import AlreadyExists, InvalidData
+from vault.format import parse
+from vault.paper.frames import (
     TAG,
     Frame,
     FrameSet,
@@ -22,8 +22,8 @@ from .frames import (
     parse_typed_line,
     plan,
 )
-from .restore import RestoreSession
-from .store import VaultFile, make_private_dirs, write_private
+from vault.paper.restore import RestoreSession
+from vault.store import VaultFile, make_private_dirs, write_private
 
 DEFAULT_PARITY = 25.0
 VERIFY_DPI = 300
@@ -37,8 +37,8 @@ _CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")  # a large code has 100+ lines
 
 def max_block() -> int:
     """Largest erasure-code block whose frame text still fits one version-40 QR code."""
-    from .frames import OVERHEAD
-    from .paper import MAX_FRAME_CHARS
+    from vault.paper.frames import OVERHEAD
+    from vault.paper.qr import MAX_FRAME_CHARS
 
     frame_bytes = (MAX_FRAME_CHARS - len(TAG)) * 5 // 8  # base32: 8 characters per 5 bytes
     return frame_bytes - OVERHEAD
@@ -84,7 +84,8 @@ def make_kit(
     rng: Rng = random_bytes,
 ) -> KitReport:
     """Print the vault to a PDF, prove the PDF restores it byte for byte, then record the kit."""
-    from .paper import CODES_PER_PAGE, KitFacts, render_kit
+    from vault.paper.kit_pdf import KitFacts, render_kit
+    from vault.paper.layout import CODES_PER_PAGE
 
     if options.parity < 0 or options.parity > 400:
         raise InvalidData("--parity must be between 0 and 400 percent")
@@ -175,8 +176,8 @@ def verify_pdf(pdf: bytes, expected: bytes, frames: list[Frame], text: bool) -> 
     """Render every codes sheet at 300 dpi, decode every code, and rebuild expected exactly."""
     import pypdfium2 as pdfium
 
-    from .paper import CODES_PER_PAGE, code_sheet
-    from .scan import decode_image
+    from vault.paper.layout import CODES_PER_PAGE, code_sheet
+    from vault.paper.scan import decode_image
 
     found, lines = FrameSet(), []
     n = len(frames)
@@ -247,7 +248,7 @@ def pdf_text_lines(pdf: bytes) -> list[str]:
 
 def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: bool) -> int:
     """Write every code of a kit as PNG and SVG files (0600); returns how many codes."""
-    from .paper import qr_png, qr_svg
+    from vault.paper.qr import qr_png, qr_svg
 
     folder = Path(qr_dir)
     make_private_dirs(folder)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidData, MissingInput
+from vault.errors import InvalidData, MissingInput
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
@@ -61,7 +61,7 @@ def decode_image(img: Image, expect: int | None = None) -> list[str]:
     read (the codes say which sheet they are on and how many it holds), or, given `expect`,
     until that many codes are read. vault.scanpasses describes the passes.
     """
-    from .scanpasses import decode, reading_order
+    from vault.paper.passes import decode, reading_order
 
     return reading_order(decode(img, expect).texts)
 
@@ -157,7 +157,7 @@ def _page_codes(
     stop: Callable[[], bool] | None = None,
     settled: Callable[[], bool] | None = None,
 ) -> PageCodes:
-    from .scanpasses import Found, decode, reading_order
+    from vault.paper.passes import Found, decode, reading_order
 
     cut = False
 
@@ -199,7 +199,7 @@ def load_image(path: str, index: int = 0) -> Image:
     """One image (or TIFF page) as greyscale, upright, within the pixel cap."""
     from PIL import ImageOps
 
-    from .scanpasses import to_gray
+    from vault.paper.passes import to_gray
 
     try:
         with _open_image(path, index) as img:

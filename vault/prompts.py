@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
-import stat
 import sys
 from pathlib import Path
 
-from .errors import InvalidData, MissingInput, UsageProblem
+from vault.errors import InvalidData, UsageProblem
+from vault.fileio import read_text_source
+from vault.policy import MAX_SECRET_INPUT
 
 NO_TTY_HINT = "use --passphrase-file FILE (or - for stdin), or set RVAULT_PASSPHRASE_FILE"
-MAX_SECRET_INPUT = 1024 * 1024
 
 
 def has_tty() -> bool:
@@ -23,41 +23,6 @@ def has_tty() -> bool:
         return False
     os.close(fd)
     return True
-
-
-def read_source_bytes(source: str, limit: int) -> bytes:
-    """The bytes of a file, or of stdin when source is '-'; refuses more than limit."""
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with open(source, "rb") as f:
-                st = os.fstat(f.fileno())
-                if stat.S_ISREG(st.st_mode) and st.st_size > limit:  # refused before reading
-                    raise InvalidData(f"{source} is larger than {_size(limit)}")
-                data = f.read(limit + 1)
-    except FileNotFoundError:
-        raise MissingInput(f"no such file: {source}") from None
-    except OSError as exc:
-        raise MissingInput(f"cannot read {source}: {exc.strerror}") from None
-    # Truncating silently would lose codes or lines without a word; refuse instead.
-    if len(data) > limit:
-        raise InvalidData(f"{source} is larger than {_size(limit)}")
-    return data
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
-
-
-def read_text_source(source: str, limit: int = MAX_SECRET_INPUT) -> str:
-    """UTF-8 text from a file path, or from stdin when source is '-'; refuses more than limit."""
-    try:
-        text = read_source_bytes(source, limit).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidData(f"{source} is not UTF-8 text") from None
-    # Line endings as text mode reads them ("universal newlines"): CRLF and CR become LF.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def passphrase_from_file(source: str) -> str:
@@ -98,7 +63,7 @@ def prompt_lines(prompt: str) -> str:
 
 def prompt_recovery_key(tries: int = 3) -> bytes:
     """Ask for the printed recovery key (hidden), line by line until all 9 groups are in."""
-    from .recovery import parse_recovery_key, typed_key_progress
+    from vault.paper.recovery import parse_recovery_key, typed_key_progress
 
     if not has_tty():
         raise UsageProblem(
@@ -134,7 +99,7 @@ def prompt_recovery_key(tries: int = 3) -> bytes:
 
 def prompt_shares(given: list[str]) -> list[str]:
     """Ask for the words of share sheets (hidden), each checked as it is typed."""
-    from .recovery import TypedShares
+    from vault.paper.shares import TypedShares
 
     if not has_tty():
         raise UsageProblem("no terminal to type the shares on", hint="use --share FILE")

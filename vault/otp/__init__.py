@@ -1,0 +1,1 @@
+"""TOTP: codes and settings, otpauth:// links, authenticator imports."""

@@ -1,0 +1,1 @@
+"""The paper kit: frames, page layout and QR codes, PDFs, scanning, restoring."""
