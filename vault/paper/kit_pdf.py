@@ -15,8 +15,6 @@ from vault.paper.layout import (
     CODES_PER_PAGE,
     FORMAT_MARK,
     HEADER_MM,
-    HEADER_SIZE,
-    HINT_SIZE,
     LABEL_SIZE,
     MARGIN_MM,
     MM,
@@ -26,8 +24,10 @@ from vault.paper.layout import (
     Item,
     clip_text,
     data_layout,
+    draw_header,
     drawable,
     height,
+    new_canvas,
     page_size,
     paragraphs,
     text_width,
@@ -88,15 +88,10 @@ class _Pages:
     """A reportlab canvas plus the header every page carries."""
 
     def __init__(self, facts: KitFacts, paper: str, total: int) -> None:
-        from reportlab.pdfgen.canvas import Canvas
-
         self.facts, self.total, self.page_no = facts, total, 0
         w, h = page_size(paper)
         self.out = io.BytesIO()
-        # invariant=1 fixes the timestamp and document id: equal input gives equal bytes.
-        self.c: Any = Canvas(self.out, pagesize=(w, h), invariant=1)
-        self.c.setTitle(drawable(facts.title))
-        self.c.setCreator("rvault")
+        self.c: Any = new_canvas(self.out, paper, facts.title)
         self.left, self.right, self.head = MARGIN_MM * MM, w - MARGIN_MM * MM, h - MARGIN_MM * MM
         self.top = self.head - HEADER_MM * MM  # content lines hang below this
         self.width = self.right - self.left
@@ -106,30 +101,18 @@ class _Pages:
         if self.page_no:
             self.c.showPage()
         self.page_no += 1
-        f, c, bold = self.facts, self.c, "Helvetica-Bold"
+        f = self.facts
         right = " · ".join(
             p for p in (FORMAT_MARK, sheet, f"page {self.page_no} of {self.total}") if p
         )
         # The ids lead the line: a title starting with a number could pass for a code line.
         ids = f"kit {short_id(f.kit_id)} · vault {short_id(f.vault_id)} · "
-        room = self.width - text_width(right + ids, "Helvetica", HEADER_SIZE) - 20
-        base = self.head - 0.8 * HEADER_SIZE  # ascenders reach 0.75 em: top of the band
-        c.setFont("Helvetica", HEADER_SIZE)
-        c.drawString(self.left, base, ids)
-        c.drawRightString(self.right, base, right)
-        c.setFont(bold, HEADER_SIZE)
-        title = clip_text(drawable(f.title), bold, HEADER_SIZE, room)
-        c.drawString(self.left + text_width(ids, "Helvetica", HEADER_SIZE), base, title)
         hint = (
             f"{_any(f.k, f.n, 'the')} the encrypted vault: pip install "
             "recovery-vault, then rvault restore <folder of photos of the codes sheets>. "
             "All steps are on page 1."
         )
-        c.setFont(
-            "Helvetica",
-            min(HINT_SIZE, HINT_SIZE * self.width / text_width(hint, "Helvetica", HINT_SIZE)),
-        )
-        c.drawString(self.left, base - HEADER_SIZE, hint)  # descenders stay in the band
+        draw_header(self.c, (self.left, self.right, self.head), ids, f.title, right, hint)
 
     def lines(self, items: list[Item], y: float | None = None) -> float:
         """Draw lines of text from y (default: the top of the page body); the y reached."""

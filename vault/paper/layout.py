@@ -9,7 +9,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     pass
@@ -208,3 +208,38 @@ def paragraphs(text: str, width: float) -> list[Item]:
             rest = ("stepb" if bold else "step") if hanging else first
             items += wrap(para, rest, width, first=first)
     return items
+
+
+def new_canvas(out: Any, paper: str, title: str) -> Any:
+    """A reportlab canvas for one printed document, titled, writing into out."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    # invariant=1 fixes the timestamp and document id: equal input gives equal bytes.
+    c = Canvas(out, pagesize=page_size(paper), invariant=1)
+    c.setTitle(drawable(title))
+    c.setCreator("rvault")
+    return c
+
+
+def draw_header(
+    c: Any, box: tuple[float, float, float], ids: str, title: str, right: str, hint: str
+) -> None:
+    """The two-line header every printed page carries, in box = (left, right, top).
+
+    Line 1: ids, the bold title clipped to the room left, and `right` flush right; line 2:
+    the hint, shrunk to fit. The kit and the key and share sheets share it, so a sheet and
+    its kit visibly belong together.
+    """
+    left, right_x, top = box
+    width = right_x - left
+    room = width - text_width(right + ids, "Helvetica", HEADER_SIZE) - 20
+    base = top - 0.8 * HEADER_SIZE  # ascenders reach 0.75 em: top of the band
+    c.setFont("Helvetica", HEADER_SIZE)
+    c.drawString(left, base, ids)
+    c.drawRightString(right_x, base, right)
+    c.setFont("Helvetica-Bold", HEADER_SIZE)
+    title = clip_text(drawable(title), "Helvetica-Bold", HEADER_SIZE, room)
+    c.drawString(left + text_width(ids, "Helvetica", HEADER_SIZE), base, title)
+    fit = width / text_width(hint, "Helvetica", HINT_SIZE)
+    c.setFont("Helvetica", min(HINT_SIZE, HINT_SIZE * fit))
+    c.drawString(left, base - HEADER_SIZE, hint)  # descenders stay in the band

@@ -17,13 +17,13 @@ MAX_FRAME_CHARS = 4296  # version 40-L alphanumeric capacity
 
 def qr_matrix_image(text: str, module_px: int = 1, version: int | None = None) -> Image.Image:
     """The QR code (level QR_EC_LEVEL, no quiet zone) as a greyscale image, 0 = dark."""
-    return _qr_image(text, module_px, quiet_zone=False, version=version)
+    return qr_image(text, module_px, quiet_zone=False, version=version)
 
 
 def qr_png(text: str) -> bytes:
     """A 1-bit PNG of the QR code, 4 pixels per module, with its quiet zone."""
     out = io.BytesIO()
-    _qr_image(text, 4, quiet_zone=True).convert("1").save(out, format="PNG", optimize=True)
+    qr_image(text, 4, quiet_zone=True).convert("1").save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
@@ -44,16 +44,21 @@ def qr_svg(text: str) -> str:
     )
 
 
-def _qr_image(
-    text: str, module_px: int, quiet_zone: bool, version: int | None = None
+def qr_image(
+    text: str,
+    module_px: int = 1,
+    quiet_zone: bool = False,
+    version: int | None = None,
+    ec_level: str | None = None,
 ) -> Image.Image:
+    """The QR code as a greyscale image (0 = dark); ec_level defaults to QR_EC_LEVEL."""
     import zxingcpp
     from PIL import Image
 
     if len(text) > MAX_FRAME_CHARS:
         raise ValueError(f"QR text is {len(text)} characters, above {MAX_FRAME_CHARS}")
     # zxing-cpp, not qrcode: qrcode's automatic mask choice costs ~0.13 s per version-40 code.
-    options: dict[str, Any] = {"ec_level": QR_EC_LEVEL}
+    options: dict[str, Any] = {"ec_level": ec_level or QR_EC_LEVEL}
     if version is not None:
         options["version"] = version
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, **options)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vault.paper import layout as pk  # page geometry, fonts and text layout
 from vault.paper.frames import short_id
 from vault.paper.kit_pdf import AFTER_RESTORE
+from vault.paper.qr import qr_image
 
 if TYPE_CHECKING:
-    from PIL import Image
+    pass
 
 # The kit's level L leans on erasure coding across many codes; a sheet has one code and no
 # spare, so it takes Q (a quarter may be smudged or torn) while staying small: version 5 for
@@ -47,31 +48,16 @@ class _Sheet:
     """One page: a reportlab canvas with its header, and a cursor moving down the page."""
 
     def __init__(self, facts: SheetFacts, paper: str, what: str, hint: str) -> None:
-        from reportlab.pdfgen.canvas import Canvas
-
         w, h = pk.page_size(paper)
         self.out = io.BytesIO()
-        # invariant=1 fixes the timestamp and document id: equal input gives equal bytes.
-        c: Any = Canvas(self.out, pagesize=(w, h), invariant=1)
-        self.c = c
-        c.setTitle(pk.drawable(facts.title))
-        c.setCreator("rvault")
+        c = self.c = pk.new_canvas(self.out, paper, facts.title)
         margin = pk.MARGIN_MM * pk.MM
         self.left, self.right, head = margin, w - margin, h - margin
-        self.width, base = self.right - self.left, head - 0.8 * pk.HEADER_SIZE
-        # Laid out like the kit's header, so a sheet and its kit visibly belong together.
+        self.width = self.right - self.left
         ids = f"vault {short_id(facts.vault_id)} · printed {pk.drawable(facts.printed)} · "
-        right = f"{what} · page 1 of 1"
-        room = self.width - pk.text_width(ids + right, "Helvetica", pk.HEADER_SIZE) - 20
-        c.setFont("Helvetica", pk.HEADER_SIZE)
-        c.drawString(self.left, base, ids)
-        c.drawRightString(self.right, base, right)
-        c.setFont("Helvetica-Bold", pk.HEADER_SIZE)
-        title = pk.clip_text(pk.drawable(facts.title), "Helvetica-Bold", pk.HEADER_SIZE, room)
-        c.drawString(self.left + pk.text_width(ids, "Helvetica", pk.HEADER_SIZE), base, title)
-        fit = self.width / pk.text_width(hint, "Helvetica", pk.HINT_SIZE)
-        c.setFont("Helvetica", min(pk.HINT_SIZE, pk.HINT_SIZE * fit))
-        c.drawString(self.left, base - pk.HEADER_SIZE, hint)
+        pk.draw_header(
+            c, (self.left, self.right, head), ids, facts.title, f"{what} · page 1 of 1", hint
+        )
         self.y = head - pk.HEADER_MM * pk.MM
 
     def lines(self, items: list[pk.Item], x: float | None = None) -> None:
@@ -114,7 +100,7 @@ class _Sheet:
         """text's QR code at the left, items to its right; the cursor moves below both."""
         from reportlab.lib.utils import ImageReader
 
-        img, top = _qr_image(text), self.y - 6
+        img, top = qr_image(text, ec_level=SHEET_EC_LEVEL), self.y - 6
         lo, hi = QR_MODULE_MM
         m = min(hi, max(lo, math.floor(QR_SIDE_MM / img.width * 100) / 100)) * pk.MM
         side, quiet = img.width * m, pk.QUIET * m  # the quiet zone is left blank
@@ -129,18 +115,6 @@ class _Sheet:
         self.c.showPage()
         self.c.save()
         return self.out.getvalue()
-
-
-def _qr_image(text: str) -> Image.Image:
-    """The QR code at SHEET_EC_LEVEL, one pixel per module, no quiet zone; 0 = dark."""
-    import zxingcpp
-    from PIL import Image
-
-    # vault.paper.qr.qr_matrix_image fixes level L, for reasons that do not hold here.
-    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=SHEET_EC_LEVEL)
-    pixels = memoryview(code.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
-    h, w = pixels.shape or (0, 0)
-    return Image.frombuffer("L", (w, h), pixels.tobytes(), "raw", "L", 0, 1)
 
 
 # Markup as in vault.paper: "## " heading, "$ " command, "! " bold, "1. " or a bullet hangs.
