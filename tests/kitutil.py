@@ -248,3 +248,18 @@ def frame_index(text: str) -> int:
 def rvault(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
     """Run `rvault ARGS` in-process through vault.cli.main (which maps errors to exit codes)."""
     return run_main(args, env, stdin)
+
+
+def pdf_text_lines(pdf: bytes) -> list[str]:
+    """Every line of text in a PDF (PDFium's text layer), for checking the typeable pages."""
+    lines: list[str] = []
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in doc:
+            textpage = page.get_textpage()
+            lines.extend(textpage.get_text_range().splitlines())
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    return lines

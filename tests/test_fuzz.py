@@ -288,7 +288,7 @@ def test_restore_session_mutated_real_lines(data: st.DataObject) -> None:
 @given(any_text)
 def test_backup_codes_and_recovery_key_arbitrary(text: str) -> None:
     ours(codes.parse_backup_codes, text)
-    ours(codes.parse_recovery_key, text)
+    ours(codes.parse_printed_key, text)
 
 
 @FUZZ
@@ -296,18 +296,18 @@ def test_backup_codes_and_recovery_key_arbitrary(text: str) -> None:
 def test_backup_codes_and_recovery_key_mutated_examples(data: st.DataObject) -> None:
     text = data.draw(mutate_text(data.draw(st.sampled_from(CODE_TEXTS))))
     ours(codes.parse_backup_codes, text)
-    ours(codes.parse_recovery_key, text)
+    ours(codes.parse_printed_key, text)
 
 
-PRINTED_KEY = recovery.format_recovery_key(bytes(range(32)))
+PRINTED_KEY = recovery.format_printed_key(bytes(range(32)))
 
 
 @FUZZ
 @given(any_text | st.text(kit_alphabet, max_size=80) | mutate_text(PRINTED_KEY))
 def test_printed_recovery_key(text: str) -> None:
-    key = ours(recovery.parse_recovery_key, text)
+    key = ours(recovery.parse_printed_key, text)
     if key is not None:
-        assert recovery.format_recovery_key(key).replace("-", "") == frames.normalize_b32(text)
+        assert recovery.format_printed_key(key).replace("-", "") == frames.normalize_b32(text)
 
 
 # --- TOTP links, Google transfers and authenticator exports -------------------------------

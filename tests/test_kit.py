@@ -25,6 +25,7 @@ from kitutil import (
     frame_index,
     new_vault,
     pad_to_safe_size,
+    pdf_text_lines,
     restore_texts,
     rvault,
     sample_entries,
@@ -35,7 +36,7 @@ import vault.paper.kit_pdf
 import vault.paper.layout
 import vault.paper.qr
 from vault import Entry, VaultFile
-from vault.errors import InvalidData
+from vault.errors import InvalidData, KitVerificationFailed
 from vault.format import parse
 from vault.keyslots import open_payload, unlock
 from vault.model import Vault
@@ -43,10 +44,8 @@ from vault.paper.frames import MIN_SPARE, Frame, encode, parse_frame_text, text_
 from vault.paper.kit import (
     TEXT_BY_DEFAULT_MAX,
     KitOptions,
-    KitVerificationFailed,
     make_kit,
     max_block,
-    pdf_text_lines,
 )
 from vault.paper.kit_pdf import KitFacts, render_kit
 from vault.paper.layout import CODES_PER_PAGE, PAPERS

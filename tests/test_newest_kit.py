@@ -22,7 +22,7 @@ from vault.errors import InvalidData
 from vault.paper.frames import Frame, FrameSet, encode, parse_frame_text
 from vault.paper.kit import KitOptions, max_block
 from vault.paper.qr import qr_png
-from vault.paper.recovery import format_recovery_key
+from vault.paper.recovery import format_printed_key
 from vault.paper.restore import RestoreSession
 from vault.paper.scan import scan_paths
 
@@ -68,7 +68,7 @@ def kits(tmp_path_factory: pytest.TempPathFactory) -> Kits:
     key = os.urandom(32)
     vf.set_recovery_key(PASSPHRASE, key)
     key_file = folder / "recovery-key.txt"
-    key_file.write_text(format_recovery_key(key) + "\n")
+    key_file.write_text(format_printed_key(key) + "\n")
     a = build_kit(vf, folder / "a.pdf", OPTIONS)
     with vf.edit(PASSPHRASE) as v:
         v.entries.append(Entry("Added after kit A", "note", secret="only kit B has this"))

@@ -30,7 +30,7 @@ from vault.errors import AuthenticationFailed, InvalidData, MissingInput
 from vault.format import Container, RecoverySlot, Slot, parse
 from vault.keyslots import unlock, unlock_recovery
 from vault.paper.frames import CROCKFORD, normalize_b32
-from vault.paper.recovery import format_recovery_key, parse_recovery_key
+from vault.paper.recovery import format_printed_key, parse_printed_key
 from vault.paper.shares import combine_shares, split_key
 from vault.store import recover_with_key
 
@@ -385,7 +385,7 @@ def test_cli_wrong_key_or_share_passphrase_exits_3(
         assert "wrong recovery key or shares" in r.stderr
         assert not out.exists()
     # A well-formed key that is not this vault's.
-    other = cli.write("other-key.txt", format_recovery_key(secrets.token_bytes(32)) + "\n")
+    other = cli.write("other-key.txt", format_printed_key(secrets.token_bytes(32)) + "\n")
     r = cli.recover(cli.vault_path, out=out, recovery_key_file=other)
     assert (r.code, out.exists()) == (3, False), r.stderr
     assert cli.vault_path.read_bytes() == before
@@ -481,7 +481,7 @@ def _key_with_0_and_1() -> tuple[bytes, str]:
     """A random key whose text holds both a 0 and a 1 (so O/0 and I/L/1 can be tried)."""
     for _ in range(1000):
         key = secrets.token_bytes(32)
-        text = format_recovery_key(key)
+        text = format_printed_key(key)
         if "0" in text and "1" in text:
             return key, text
     raise AssertionError("no key with a 0 and a 1 in 1000 tries")  # pragma: no cover
@@ -501,11 +501,11 @@ def _typos(text: str) -> Iterator[tuple[int, str]]:
 
 def test_the_printed_form_of_a_key() -> None:
     for key in (bytes(32), b"\xff" * 32, bytes(range(32)), secrets.token_bytes(32)):
-        text = format_recovery_key(key)
+        text = format_printed_key(key)
         assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{6}-){8}[0-9A-HJKMNP-TV-Z]{6}", text), text
-        assert parse_recovery_key(text) == key
+        assert parse_printed_key(text) == key
     with pytest.raises(ValueError, match="32 bytes"):
-        format_recovery_key(bytes(31))
+        format_printed_key(bytes(31))
 
 
 def test_every_single_character_typo_is_caught() -> None:
@@ -515,7 +515,7 @@ def test_every_single_character_typo_is_caught() -> None:
         count = 0
         for pos, typo in _typos(text):
             with pytest.raises(InvalidData, match="the recovery key has a typo") as err:
-                parse_recovery_key(typo)
+                parse_printed_key(typo)
             # Any group it names (the likeliest, then the others in the hint) includes it.
             said = f"{err.value.message}; {err.value.hint}"
             named = [int(g) for g in re.findall(r"group (\d)", said)]
@@ -524,7 +524,7 @@ def test_every_single_character_typo_is_caught() -> None:
             count += 1
         assert positions == set(range(KEY_CHARS))
         assert count >= KEY_CHARS * 31  # every other symbol, plus other spellings of some
-        assert parse_recovery_key(text) == key
+        assert parse_printed_key(text) == key
 
 
 def test_dropped_added_or_foreign_characters_are_caught() -> None:
@@ -532,26 +532,26 @@ def test_dropped_added_or_foreign_characters_are_caught() -> None:
     chars = text.replace("-", "")
     for pos in range(KEY_CHARS):
         with pytest.raises(InvalidData, match=r"53 characters; it should have 54 .*: 1 charac"):
-            parse_recovery_key(chars[:pos] + chars[pos + 1 :])
+            parse_printed_key(chars[:pos] + chars[pos + 1 :])
         with pytest.raises(InvalidData, match=r"55 characters.*: 1 character too many"):
-            parse_recovery_key(chars[:pos] + "7" + chars[pos:])
+            parse_printed_key(chars[:pos] + "7" + chars[pos:])
     for foreign in ("*", "#", "Ä", "_"):
         with pytest.raises(InvalidData, match="not on the sheet, in group 2 "):
-            parse_recovery_key(text[:10] + foreign + text[11:])
+            parse_printed_key(text[:10] + foreign + text[11:])
     # Typed in groups, a group one short or one long is named.
     groups = text.split("-")
     for g in range(9):
         short = [*groups[:g], groups[g][1:], *groups[g + 1 :]]
         with pytest.raises(InvalidData, match=f"1 character missing, in group {g + 1} "):
-            parse_recovery_key(" ".join(short))
+            parse_printed_key(" ".join(short))
         long = [*groups[:g], groups[g] + "7", *groups[g + 1 :]]
         with pytest.raises(InvalidData, match=f"1 character too many, in group {g + 1} "):
-            parse_recovery_key("-".join(long))
+            parse_printed_key("-".join(long))
     with pytest.raises(InvalidData, match=r"50 characters.*: 4 characters missing$"):
-        parse_recovery_key(chars[:50])
+        parse_printed_key(chars[:50])
     with pytest.raises(InvalidData):
-        parse_recovery_key("")
-    assert parse_recovery_key(text) == key
+        parse_printed_key("")
+    assert parse_printed_key(text) == key
 
 
 def test_case_dashes_spaces_and_confusable_characters_are_accepted() -> None:
@@ -573,7 +573,7 @@ def test_case_dashes_spaces_and_confusable_characters_are_accepted() -> None:
         text.replace("0", "o").replace("1", "l").replace("-", " ").lower(),
     ]
     for form in forms:
-        assert parse_recovery_key(form) == key, form
+        assert parse_printed_key(form) == key, form
     assert sum(f != text for f in forms) == len(forms)
 
 
@@ -587,7 +587,7 @@ def test_cli_typo_exits_65_without_any_key_derivation(
     r = cli("recovery-key", "add", "--out", tmp_path / "rk.pdf")
     assert r.code == 0, r.stderr
     text = cli.learn_key(tmp_path / "rk.pdf")
-    key = parse_recovery_key(text)
+    key = parse_printed_key(text)
     out = tmp_path / "restored.rvault"
     typo_file = tmp_path / "typo.txt"
     seen: set[int] = set()
@@ -667,12 +667,12 @@ def test_recover_from_a_rendered_recovery_sheet_and_kit(
     assert r.code == 0, r.stderr
     pages = kit_pngs(tmp_path / "kit.pdf", tmp_path)
     text = cli.learn_key(tmp_path / "rk.pdf")  # the QR code, read from the 300 dpi render
-    key = parse_recovery_key(text)
-    assert text == format_recovery_key(key)
+    key = parse_printed_key(text)
+    assert text == format_printed_key(key)
     # The key in large type says the same, over two lines (what someone would type).
     lines = page_texts(tmp_path / "rk.pdf")[0].splitlines()
     printed = [t for t in lines if re.fullmatch(r"[0-9A-Z]{6}(-[0-9A-Z]{6})+", t.strip())]
-    assert len(printed) == 2 and parse_recovery_key("\n".join(printed)) == key
+    assert len(printed) == 2 and parse_printed_key("\n".join(printed)) == key
     key_file = cli.write("key.txt", text + "\n")
     out = tmp_path / "restored.rvault"
     r = cli.recover(*pages, out=out, recovery_key_file=key_file)
@@ -765,14 +765,14 @@ def test_rotate_makes_the_old_key_fail_and_the_new_one_work(
     assert cli("recovery-key", "rotate", "--out", tmp_path / "rk2.pdf").code == 0
     new_text = cli.learn_key(tmp_path / "rk2.pdf")
     new = cli.write("new.txt", new_text)
-    assert parse_recovery_key(new_text) != parse_recovery_key(old.read_text())
+    assert parse_printed_key(new_text) != parse_printed_key(old.read_text())
     assert [s["type"] for s in vf.info()["slots"]] == ["passphrase", "recovery-key"]
     out = tmp_path / "restored.rvault"
     r = cli.recover(cli.vault_path, out=out, recovery_key_file=old)
     assert (r.code, out.exists()) == (3, False), r.stderr
     r = cli.recover(cli.vault_path, out=out, recovery_key_file=new)
     assert r.code == 0, r.stderr
-    assert_recovered(out.read_bytes(), entries, parse_recovery_key(new_text), tmp_path / "c.rvault")
+    assert_recovered(out.read_bytes(), entries, parse_printed_key(new_text), tmp_path / "c.rvault")
     # Rotating to shares: the single key stops working as well.
     r = cli("recovery-key", "rotate", "--out", tmp_path / "rk3.pdf", "--shares", "2-of-3")
     assert r.code == 0, r.stderr
@@ -798,7 +798,7 @@ def test_rm_removes_the_recovery_key(
     assert (r.code, out.exists()) == (66, False), r.stderr
     assert "this vault copy has no recovery key" in r.stderr
     with pytest.raises(MissingInput):
-        recover_bytes(vf.read_bytes(), parse_recovery_key(key_file.read_text()))
+        recover_bytes(vf.read_bytes(), parse_printed_key(key_file.read_text()))
     r = cli("recovery-key", "rm")
     assert r.code == 66, r.stderr
     assert "no recovery key" in r.stderr
@@ -837,7 +837,7 @@ def test_passwd_keeps_the_recovery_key_and_new_master_key_drops_it(
     out = tmp_path / "restored.rvault"
     r = cli.recover(cli.vault_path, out=out, recovery_key_file=key_file)
     assert r.code == 0, r.stderr
-    assert_recovered(out.read_bytes(), entries, parse_recovery_key(key_text), tmp_path / "c.rvault")
+    assert_recovered(out.read_bytes(), entries, parse_printed_key(key_text), tmp_path / "c.rvault")
 
     cli.env["RVAULT_PASSPHRASE_FILE"] = str(changed_file)
     args: list[Arg] = [
@@ -881,7 +881,7 @@ def test_a_kit_printed_before_the_key_is_stale_and_cannot_use_it(
     assert vf.load(PASSPHRASE).kit_status() == "current"
     r = cli.recover(tmp_path / "new-kit.pdf", out=out, recovery_key_file=key_file)
     assert r.code == 0, r.stderr
-    assert_recovered(out.read_bytes(), entries, parse_recovery_key(key_text), tmp_path / "c.rvault")
+    assert_recovered(out.read_bytes(), entries, parse_printed_key(key_text), tmp_path / "c.rvault")
     cli.assert_no_leaks()
 
 
@@ -1032,7 +1032,7 @@ def test_a_single_typo_in_each_group_names_that_group_and_never_the_key() -> Non
     located: dict[int, int] = {}
     for pos, typo in _typos(text):
         with pytest.raises(InvalidData) as err:
-            parse_recovery_key(typo)
+            parse_printed_key(typo)
         said = f"{err.value.message}; {err.value.hint}"
         assert not any(g in said.upper() for g in groups), said  # the key is never echoed
         group = pos // 6 + 1
@@ -1051,7 +1051,7 @@ def test_a_single_typo_in_each_group_names_that_group_and_never_the_key() -> Non
             tries += 1
             typed = chars[:pos] + other + chars[pos + 1 :]
             with pytest.raises(InvalidData) as err:
-                parse_recovery_key(typed)
+                parse_printed_key(typed)
             hits += f"group {pos // 6 + 1} (" in err.value.message
     assert tries == 0 or hits >= tries * 0.7, (hits, tries)
 
@@ -1067,7 +1067,7 @@ def test_cli_key_file_on_two_lines_and_a_located_typo(
     out = tmp_path / "restored.rvault"
     r = cli.recover(cli.vault_path, out=out, recovery_key_file=two_lines)
     assert r.code == 0, r.stderr
-    assert_recovered(out.read_bytes(), entries, parse_recovery_key(text), tmp_path / "c.rvault")
+    assert_recovered(out.read_bytes(), entries, parse_printed_key(text), tmp_path / "c.rvault")
     # A line left out says how many characters are missing.
     one_line = cli.write("half.txt", "-".join(groups[:5]) + "\n")
     r = cli.recover(cli.vault_path, out=tmp_path / "x.rvault", recovery_key_file=one_line)
@@ -1253,7 +1253,7 @@ def test_the_key_typed_on_two_lines_at_a_terminal(
     assert "group 8 (line 2, 3rd group)" in transcript or "do not match" in transcript
     for g in groups:
         assert g not in transcript.upper()  # hidden input: nothing typed is echoed
-    assert_recovered(out.read_bytes(), entries, parse_recovery_key(text), tmp_path / "c.rvault")
+    assert_recovered(out.read_bytes(), entries, parse_printed_key(text), tmp_path / "c.rvault")
 
 
 def test_share_words_typed_at_a_terminal_restore_the_vault(

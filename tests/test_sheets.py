@@ -17,7 +17,7 @@ import zxingcpp
 from PIL import Image
 
 from vault.paper.frames import short_id
-from vault.paper.recovery import format_recovery_key, parse_recovery_key
+from vault.paper.recovery import format_printed_key, parse_printed_key
 from vault.paper.shares import combine_shares, split_key
 from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
 
@@ -73,11 +73,11 @@ def split(k: int, n: int, seed: int = 0) -> tuple[bytes, tuple[str, ...]]:
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_recovery_sheet_qr_holds_exactly_the_key(paper: str) -> None:
-    key = format_recovery_key(secrets.token_bytes(32))
+    key = format_printed_key(secrets.token_bytes(32))
     _, img = only_page(render_recovery_sheet(key, FACTS, paper))
     (code,) = qr_codes(img)
     assert code.text == key
-    assert parse_recovery_key(code.text) == parse_recovery_key(key)
+    assert parse_printed_key(code.text) == parse_printed_key(key)
     version, ec, module_mm = qr_facts(code)
     assert 4 <= version <= 6 and ec == "Q"
     assert 0.6 - 0.05 <= module_mm <= 1.0 + 0.05, module_mm
@@ -85,7 +85,7 @@ def test_recovery_sheet_qr_holds_exactly_the_key(paper: str) -> None:
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_recovery_sheet_text_has_key_and_guidance(paper: str) -> None:
-    key = format_recovery_key(secrets.token_bytes(32))
+    key = format_printed_key(secrets.token_bytes(32))
     text, _ = only_page(render_recovery_sheet(key, FACTS, paper))
     lines = text.splitlines()
     # The key is printed as two lines of 5 + 4 groups, exactly as the key text groups them.
@@ -112,14 +112,14 @@ def test_recovery_sheet_text_has_key_and_guidance(paper: str) -> None:
 def test_recovery_sheet_key_typed_from_the_text_parses() -> None:
     """What a person copies from the printed lines, in lower case, opens the same key."""
     key_bytes = secrets.token_bytes(32)
-    text, _ = only_page(render_recovery_sheet(format_recovery_key(key_bytes), FACTS))
+    text, _ = only_page(render_recovery_sheet(format_printed_key(key_bytes), FACTS))
     printed = [ln for ln in text.splitlines() if re.fullmatch(r"[0-9A-Z]{6}(-[0-9A-Z]{6})+", ln)]
     assert len(printed) == 2
-    assert parse_recovery_key(" ".join(printed).lower()) == key_bytes
+    assert parse_printed_key(" ".join(printed).lower()) == key_bytes
 
 
 def test_recovery_sheet_rejects_a_key_with_a_typo() -> None:
-    key = format_recovery_key(bytes(32))
+    key = format_printed_key(bytes(32))
     typo = ("Z" if key[0] != "Z" else "Y") + key[1:]
     with pytest.raises(ValueError, match="not a recovery key"):
         render_recovery_sheet(typo, FACTS)
@@ -240,7 +240,7 @@ def test_share_words_are_normalised_for_the_code() -> None:
 
 
 def test_render_is_deterministic() -> None:
-    key = format_recovery_key(bytes(range(32)))
+    key = format_printed_key(bytes(range(32)))
     assert render_recovery_sheet(key, FACTS) == render_recovery_sheet(key, FACTS)
     _, shares = split(2, 3)
     assert render_share_sheet(shares[0], 1, 2, 3, FACTS) == render_share_sheet(
@@ -270,7 +270,7 @@ def _after_restore_commands() -> list[tuple[str, str]]:
 
 
 def _sheets(paper: str) -> list[bytes]:
-    key = format_recovery_key(secrets.token_bytes(32))
+    key = format_printed_key(secrets.token_bytes(32))
     _, shares = split(3, 5)
     return [
         render_recovery_sheet(key, FACTS, paper),
@@ -281,7 +281,7 @@ def _sheets(paper: str) -> list[bytes]:
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_every_sheet_ends_with_the_commands_that_get_a_code_out(paper: str) -> None:
-    from vault.paper.kit import pdf_text_lines
+    from kitutil import pdf_text_lines
 
     commands = _after_restore_commands()
     for pdf in _sheets(paper):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE, Run, child_main, run_main
-from kitutil import fill_vault, new_vault, pad_to_safe_size, sample_entries
+from kitutil import fill_vault, new_vault, pad_to_safe_size, pdf_text_lines, sample_entries
 
 from vault import VaultFile
 from vault.errors import InvalidData
@@ -28,7 +28,7 @@ from vault.paper.frames import (
     parse_typed_line,
     text_lines,
 )
-from vault.paper.kit import make_kit, pdf_text_lines
+from vault.paper.kit import make_kit
 from vault.paper.restore import RestoreSession
 from vault.paper.scan import render_pdf_pages
 
@@ -326,8 +326,6 @@ def test_a_restored_vault_knows_the_kit_it_came_from(
 
 def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) -> None:
     import pypdfium2
-
-    from vault.paper.kit import pdf_text_lines
 
     old = tmp_path / "old"
     old.mkdir()

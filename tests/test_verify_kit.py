@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE, run_main
-from kitutil import fill_vault, new_vault, sample_entries
+from kitutil import fill_vault, new_vault, pdf_text_lines, sample_entries
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
-from vault.paper.kit import make_kit, pdf_text_lines
+from vault.paper.kit import make_kit
 from vault.paper.restore import RestoreSession
 from vault.paper.scan import render_pdf_pages
 

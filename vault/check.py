@@ -6,11 +6,12 @@ import os
 import shlex
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal, get_args
 
 from vault.crypto import KdfParams
 from vault.errors import VaultError
 from vault.format import RecoverySlot, parse
+from vault.model import parse_stamp
 from vault.policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM
 from vault.store import VaultFile
 
@@ -20,7 +21,8 @@ BAK_MAX_BEHIND = 5  # generations
 # Calibration is timed, so two runs on one machine differ by a pass or so: only a slot
 # clearly weaker than today's default (under 3/4 of its work) is reported.
 KDF_MARGIN = 0.75
-SEVERITIES = ("high", "medium", "low")
+Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # most urgent first
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Finding:
     """One thing that needs attention, and the command that fixes it."""
 
     id: str
-    severity: str
+    severity: Severity
     message: str
     fix: str
     entry: str | None = None
@@ -128,7 +130,7 @@ def check_vault(
     out.extend(_bak_finding(vf, container.generation))
     for e in vault.entries:
         last = max(filter(None, (vault.reviewed_at(e), e.updated, e.created)))
-        if now - _parse_time(last) > REVIEW_AFTER:
+        if now - parse_stamp(last) > REVIEW_AFTER:
             out.append(
                 _f(
                     "not-reviewed",
@@ -141,7 +143,7 @@ def check_vault(
     return sorted(out, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def _f(id: str, severity: str, message: str, fix: str, entry: str | None = None) -> Finding:
+def _f(id: str, severity: Severity, message: str, fix: str, entry: str | None = None) -> Finding:
     return Finding(id, severity, message, fix, entry)
 
 
@@ -168,7 +170,3 @@ def _bak_finding(vf: VaultFile, generation: int) -> list[Finding]:
             "save any change (for example 'rvault review NAME') to refresh it",
         )
     ]
-
-
-def _parse_time(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

@@ -37,6 +37,8 @@ MAX_GROUP_CHARS = 5
 _TYPOGRAPHIC_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"
 _DASHES = str.maketrans(dict.fromkeys(_TYPOGRAPHIC_DASHES, "-"))
 _ANY_DASH = "-" + _TYPOGRAPHIC_DASHES
+# Soft hyphens, zero-width spaces and joiners, word joiners and byte-order marks: pasted text
+# carries them invisibly and they are never part of a code, key or seed.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 _CODE_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
@@ -75,6 +77,11 @@ class RecoveryKey:
     value: str
     shape: str | None
     warnings: tuple[str, ...] = ()
+
+
+def strip_invisible(text: str) -> str:
+    """text without the invisible characters that pasting brings along."""
+    return _INVISIBLE.sub("", text)
 
 
 def normalize_code(code: str) -> str:
@@ -149,7 +156,7 @@ def parse_recovery_key(text: str) -> RecoveryKey:
 
 
 def _clean(text: str) -> str:
-    return _INVISIBLE.sub("", text).translate(_DASHES)
+    return strip_invisible(text).translate(_DASHES)
 
 
 def _alnum_len(token: str) -> int:

@@ -66,6 +66,10 @@ class LimitExceeded(InvalidData):
     hint = "rvault never runs a key derivation above its caps; see docs/FORMAT.md"
 
 
+class KitVerificationFailed(InvalidData):
+    """The printed kit did not read back to the vault, so it was not kept."""
+
+
 class MissingInput(VaultError):
     """A file, vault or entry that the command needs does not exist."""
 

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, cast
 
 from vault.errors import (
     AlreadyExists,
@@ -20,7 +20,7 @@ from vault.errors import (
     Unsupported,
 )
 from vault.otp.totp import OtpSettings
-from vault.policy import KINDS
+from vault.policy import KINDS, Kind
 
 # Version 2 added the `otp` key (TOTP algorithm, digits, period); version 1 files are still
 # read, their TOTP entries getting the settings every app assumes (SHA1, 6 digits, 30 s).
@@ -40,9 +40,18 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
+KitStatus = Literal["none", "current", "stale"]
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # every time the payload stores, in UTC
+
+
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC string with seconds precision."""
-    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(timezone.utc).replace(microsecond=0).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(stamp: str) -> datetime:
+    """A time as the payload stores it (utc_now's form) -> an aware UTC datetime."""
+    return datetime.strptime(stamp, STAMP_FORMAT).replace(tzinfo=timezone.utc)
 
 
 def check_name(name: str) -> str:
@@ -99,7 +108,7 @@ class Entry:
     """A named secret: backup codes, a recovery key, a TOTP seed or a note."""
 
     name: str
-    kind: str
+    kind: Kind
     secret: str = ""
     codes: list[BackupCode] = field(default_factory=list)
     account: str | None = None
@@ -181,7 +190,7 @@ class Entry:
             tags = [_str(t) for t in data["tags"]]
             return cls(
                 name=_str(data["name"]),
-                kind=_str(data["kind"]),
+                kind=cast(Kind, _str(data["kind"])),  # __post_init__ checks it
                 secret=_str(data["secret"]),
                 codes=codes,
                 tags=tags,
@@ -428,7 +437,7 @@ class Vault:
         ids |= {e["entry"] for e in events if name_key(e["name"]) == name_key(name)}
         return [e for e in events if e["entry"] in ids]
 
-    def kit_status(self) -> str:
+    def kit_status(self) -> KitStatus:
         """'none', 'current' or 'stale': whether the last verified kit holds today's entries."""
         kit = self.meta.get("kit")
         if not isinstance(kit, dict):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-KINDS = ("backup-codes", "recovery-key", "totp", "note")
+from typing import Literal, get_args
+
+Kind = Literal["backup-codes", "recovery-key", "totp", "note"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 # Caps are checked before any derivation runs, so a forged file or sheet cannot make us
 # allocate 64 GiB or spin for an hour (age caps scrypt for the same reason).

@@ -63,7 +63,7 @@ def prompt_lines(prompt: str) -> str:
 
 def prompt_recovery_key(tries: int = 3) -> bytes:
     """Ask for the printed recovery key (hidden), line by line until all 9 groups are in."""
-    from vault.paper.recovery import parse_recovery_key, typed_key_progress
+    from vault.paper.recovery import parse_printed_key, typed_key_progress
 
     if not has_tty():
         raise UsageProblem(
@@ -83,7 +83,7 @@ def prompt_recovery_key(tries: int = 3) -> bytes:
                 typed += "\n" + line
                 step = typed_key_progress(typed)
                 if step is None:
-                    return parse_recovery_key(typed)
+                    return parse_printed_key(typed)
                 say(step)
                 prompt = ">"
             raise UsageProblem("no recovery key was typed")

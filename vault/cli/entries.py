@@ -12,7 +12,7 @@ import click
 
 from vault.cli._shared import STDIN, F, Options, common, emit_json, say, warn
 from vault.errors import InvalidData, StorageError, UsageProblem
-from vault.policy import KINDS
+from vault.policy import KINDS, Kind
 from vault.prompts import read_secret
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def otp_options(f: F) -> F:
 def add(
     opts: Options,
     name: str,
-    kind: str,
+    kind: Kind,  # click.Choice(KINDS) admits only these
     account: str | None,
     issuer: str | None,
     url: str | None,
@@ -237,7 +237,7 @@ def use(opts: Options, name: str) -> None:
     if sys.stdout is None or sys.stdout.closed:
         raise UsageProblem("stdout is closed: the code could not be shown, so none was used")
     vf = opts.existing_vault()
-    used = vf.use_code(opts.passphrase(), name, reveal=_print_code)
+    used = vf.use_code(opts.passphrase(), name, reveal=_print_backup_code)
     say(f"Marked used: {used.remaining} of {used.total} codes left for {used.entry!r}.")
     from vault.check import LOW_CODES
 
@@ -245,7 +245,7 @@ def use(opts: Options, name: str) -> None:
         warn(f"only {used.remaining} unused codes left; generate new ones at the service")
 
 
-def _print_code(used: UsedCode) -> None:
+def _print_backup_code(used: UsedCode) -> None:
     try:
         click.echo(used.code)
         sys.stdout.flush()

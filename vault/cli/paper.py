@@ -332,7 +332,7 @@ def _print_recovery(
 
     from vault.errors import AlreadyExists
     from vault.format import parse
-    from vault.paper.recovery import format_recovery_key
+    from vault.paper.recovery import format_printed_key
     from vault.paper.shares import parse_shares_option, split_key
     from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
     from vault.store import write_private
@@ -352,7 +352,7 @@ def _print_recovery(
             for i, w in enumerate(words, 1)
         }
     else:
-        sheets = {target: render_recovery_sheet(format_recovery_key(key), facts, paper)}
+        sheets = {target: render_recovery_sheet(format_printed_key(key), facts, paper)}
     if not force and (clash := [p for p in sheets if p.exists()]):
         raise AlreadyExists(f"{clash[0]} already exists", hint="pass --force to replace it")
     # Sheets go to hidden temp names first and take their real names only once the vault
@@ -460,7 +460,7 @@ def recover(
     have, then for the key (two lines) or the words of each share sheet.
     """
     from vault.fileio import read_text_source
-    from vault.paper.recovery import parse_recovery_key
+    from vault.paper.recovery import parse_printed_key
     from vault.paper.shares import combine_shares, read_share_source
     from vault.prompts import ask_which_sheet, has_tty, prompt_recovery_key, prompt_shares
     from vault.store import recover_with_key, write_private
@@ -484,7 +484,7 @@ def recover(
         secret = _share_secret(share_passphrase_file)
         key = combine_shares(words, secret)
     elif recovery_key_file:
-        key = parse_recovery_key(read_text_source(recovery_key_file, limit=4096))
+        key = parse_printed_key(read_text_source(recovery_key_file, limit=4096))
     else:
         key = prompt_recovery_key()
     if new_passphrase_file:

@@ -77,6 +77,7 @@ def refuse_otp_options(
 @click.pass_obj
 def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     """Print the current TOTP code of an entry and how many seconds it stays valid."""
+    from vault.model import parse_stamp
     from vault.otp.totp import (
         CLOCK_ADVICE,
         CLOCK_WARNING,
@@ -87,7 +88,7 @@ def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
 
     if watch and at is not None:
         raise UsageProblem("--watch follows the clock; it cannot be used with --at")
-    when = _parse_time(at) if at is not None else None
+    when = _parse_at(at) if at is not None else None
     vault = opts.existing_vault().load(opts.passphrase())
     entry = _totp_entry(vault, name)
     try:
@@ -100,7 +101,7 @@ def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     if when is None:
         latest = vault.latest_time()
         problems = clock_warnings(
-            time.time(), _parse_time(latest) if latest else None, kernel_clock_synced()
+            time.time(), parse_stamp(latest).timestamp() if latest else None, kernel_clock_synced()
         )
         if problems:
             # Codes are refused when the clock is more than about 30 s off.
@@ -112,7 +113,7 @@ def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     if watch:
         _watch(entry)
     else:
-        _print_code(entry, time.time() if when is None else when)
+        _print_totp(entry, time.time() if when is None else when)
 
 
 def _totp_entry(vault: Vault, name: str) -> Entry:
@@ -122,7 +123,7 @@ def _totp_entry(vault: Vault, name: str) -> Entry:
     return entry
 
 
-def _parse_time(text: str) -> float:
+def _parse_at(text: str) -> float:
     from datetime import datetime, timezone
 
     text = text.strip()
@@ -145,7 +146,7 @@ def _parse_time(text: str) -> float:
     return value
 
 
-def _print_code(entry: Entry, when: float) -> None:
+def _print_totp(entry: Entry, when: float) -> None:
     from vault.otp.totp import seconds_left, totp
 
     assert entry.otp is not None  # totp entries always have settings

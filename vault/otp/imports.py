@@ -34,7 +34,7 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x0
 
 
 @dataclass(frozen=True)
-class Found:
+class FoundAccount:
     """An account read from a source."""
 
     account: OtpAccount
@@ -54,7 +54,7 @@ class Skipped:
 class Batch:
     """Everything read from the sources: accounts, what was skipped, and warnings."""
 
-    found: list[Found] = field(default_factory=list)
+    found: list[FoundAccount] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # Google transfer parts seen: batch id -> (parts in the batch, part indexes seen).
@@ -69,7 +69,7 @@ class Batch:
                         Skipped(account.label(), f"same seed as {earlier.account.label()}", source)
                     )
                 return
-        self.found.append(Found(account, source))
+        self.found.append(FoundAccount(account, source))
 
 
 def read_sources(sources: Sequence[str]) -> Batch:
@@ -391,11 +391,10 @@ class _ImageBytes(io.BytesIO):
 
 
 def _from_image(source: str, batch: Batch, data: bytes) -> None:
-    from vault.paper.passes import Found as Seen
-    from vault.paper.passes import decode
+    from vault.paper.passes import ImageReading, decode
     from vault.paper.scan import load_image
 
-    def has_link(seen: Seen) -> bool:
+    def has_link(seen: ImageReading) -> bool:
         return any(t.lower().startswith("otpauth") for t in seen.others)
 
     # The bytes already read are decoded, not the file again: stdin cannot be read twice.

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, unquote_plus
 
+from vault.codes import strip_invisible
 from vault.errors import InvalidData, UnsupportedOtp
-from vault.otp.totp import _INVISIBLE, OtpSettings, normalize_secret
+from vault.otp.totp import OtpSettings, normalize_secret
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class OtpAccount:
 
 def parse_uri(uri: str) -> OtpAccount:
     """An otpauth://totp/ link -> the account; InvalidData saying what is wrong otherwise."""
-    text = _INVISIBLE.sub("", uri).strip()
+    text = strip_invisible(uri).strip()
     match = re.fullmatch(r"otpauth://([^/?#]*)/?([^?#]*)(?:\?([^#]*))?(?:#.*)?", text, re.I)
     if not match:
         raise InvalidData("not an otpauth:// link (expected otpauth://totp/LABEL?secret=...)")
@@ -105,7 +106,7 @@ def to_uri(account: OtpAccount, name: str = "") -> str:
 
 def parse_input(text: str) -> OtpAccount:
     """A pasted seed: an otpauth:// link, or the bare base32 secret (spaces allowed)."""
-    text = _INVISIBLE.sub("", text).strip()
+    text = strip_invisible(text).strip()
     if text.lower().startswith("otpauth"):
         return parse_uri(text)
     return OtpAccount(normalize_secret(text))

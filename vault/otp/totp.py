@@ -13,6 +13,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from vault.codes import strip_invisible
 from vault.errors import InvalidData, UnsupportedOtp
 
 ALGORITHMS = ("SHA1", "SHA256", "SHA512")
@@ -24,7 +25,6 @@ SHORT_SECRET_BITS = 80
 # A clock before this date cannot be right: this version of rvault did not exist yet.
 EARLIEST_PLAUSIBLE = 1767225600  # 2026-01-01T00:00:00Z
 _BASE32 = re.compile(r"[A-Z2-7]+")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # No digits or period has more digits than this; a longer number is damage, not a setting.
 _MAX_WHOLE_DIGITS = 9
 
@@ -110,7 +110,7 @@ def _shown(value: Any) -> str:
 
 def normalize_secret(text: str) -> str:
     """A base32 seed as typed or pasted (spaces, dashes, lower case, padding) -> canonical form."""
-    secret = "".join(_INVISIBLE.sub("", text).split()).replace("-", "").upper().rstrip("=")
+    secret = "".join(strip_invisible(text).split()).replace("-", "").upper().rstrip("=")
     if not secret:
         raise InvalidData("the TOTP secret is empty")
     if not _BASE32.fullmatch(secret):

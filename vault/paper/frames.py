@@ -121,7 +121,7 @@ def parse_frame_text(text: str) -> Frame:
     """A frame from its text form (TAG + base32), forgiving case, spaces and confusions."""
     clean = "".join(text.split())
     if clean[: len(TAG)].upper() != TAG:
-        raise InvalidData("not an rvault kit code (it does not start with RVK1:)")
+        raise InvalidData(f"not an rvault kit code (it does not start with {TAG})")
     return parse_frame(b32decode(clean[len(TAG) :]))
 
 

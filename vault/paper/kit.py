@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from vault.crypto import Rng, random_bytes
-from vault.errors import AlreadyExists, InvalidData
+from vault.errors import AlreadyExists, InvalidData, KitVerificationFailed
 from vault.format import parse
 from vault.paper.frames import (
     TAG,
@@ -22,6 +23,7 @@ from vault.paper.frames import (
     parse_typed_line,
     plan,
 )
+from vault.paper.layout import FORMAT_MARK
 from vault.paper.restore import RestoreSession
 from vault.store import VaultFile, make_private_dirs, write_private
 
@@ -30,8 +32,10 @@ VERIFY_DPI = 300
 # Typing more than this by hand is unrealistic; above it the text pages need --text.
 TEXT_BY_DEFAULT_MAX = 8 * 1024
 KIT_ID_LEN = 8
+# How a printed kit compares with the vault (rvault verify-kit).
+KitMatch = Literal["current", "stale", "other-vault", "newer", "unreadable"]
 # The header's own label, whole: a title such as "codes sheet 5 of 5" must not pass for it.
-_SHEET = re.compile(r"RVK1 · codes sheet (\d+) of (\d+) · page \d+ of \d+")
+_SHEET = re.compile(re.escape(FORMAT_MARK) + r" · codes sheet (\d+) of (\d+) · page \d+ of \d+")
 _CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")  # a large code has 100+ lines
 
 
@@ -68,10 +72,6 @@ class KitReport:
     text: bool
     vault_size: int
     codes: tuple[str, ...]
-
-
-class KitVerificationFailed(InvalidData):
-    """The printed kit did not read back to the vault, so it was not kept."""
 
 
 def make_kit(
@@ -229,23 +229,6 @@ def _count_pages(pdf: bytes) -> int:
         doc.close()
 
 
-def pdf_text_lines(pdf: bytes) -> list[str]:
-    """Every line of text in a PDF (PDFium's text layer), for checking the typeable pages."""
-    import pypdfium2 as pdfium
-
-    lines: list[str] = []
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        for page in doc:
-            textpage = page.get_textpage()
-            lines.extend(textpage.get_text_range().splitlines())
-            textpage.close()
-            page.close()
-    finally:
-        doc.close()
-    return lines
-
-
 def write_qr_dir(codes: tuple[str, ...], qr_dir: str | os.PathLike[str], force: bool) -> int:
     """Write every code of a kit as PNG and SVG files (0600); returns how many codes."""
     from vault.paper.qr import qr_png, qr_svg
@@ -268,7 +251,7 @@ class KitCheck:
     n: int
     k: int
     read: tuple[int, ...]  # 0-based indexes of codes read
-    status: str  # current | stale | other-vault | newer | unreadable
+    status: KitMatch
     kit_generation: int
     vault_generation: int  # content generation of the current vault (or header, if unknown)
 
@@ -314,7 +297,7 @@ def check_kit(
     current = parse(vf.read_bytes())
     read = tuple(sorted(seen.frames))
 
-    def result(status: str, vault_gen: int) -> KitCheck:
+    def result(status: KitMatch, vault_gen: int) -> KitCheck:
         return KitCheck(kid, seen.n, seen.k, read, status, kit_gen, vault_gen)
 
     if kit_vault_id != current.vault_id:

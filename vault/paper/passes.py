@@ -139,7 +139,7 @@ PASSES: tuple[tuple[str, Prepare, str], ...] = (
 
 
 @dataclass
-class Found:
+class ImageReading:
     """What the passes have read so far on one image."""
 
     texts: dict[str, Where] = field(default_factory=dict)  # rvault texts -> where
@@ -187,8 +187,8 @@ def decode(
     expect: int | None = None,
     stop: Callable[[], bool] | None = None,
     passes: tuple[tuple[str, Prepare, str], ...] = PASSES,
-    enough: Callable[[Found], bool] | None = None,
-) -> Found:
+    enough: Callable[[ImageReading], bool] | None = None,
+) -> ImageReading:
     """Run the passes over img until its codes are all read, it looks empty, stop() or enough."""
     import zxingcpp
 
@@ -198,7 +198,7 @@ def decode(
         "local": zxingcpp.Binarizer.LocalAverage,
         "global": zxingcpp.Binarizer.GlobalHistogram,
     }
-    found = Found()
+    found = ImageReading()
     for number, (_, prepare, binarizer) in enumerate(passes):
         if found.complete(expect) or (stop is not None and stop()):
             break

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from vault.crypto import KEY_LEN
 from vault.errors import InvalidData
 from vault.paper.frames import CROCKFORD, b32decode, b32encode, normalize_b32
 
-KEY_LEN = 32
 DATA_CHARS = 52  # 256 bits in base32, the last character carrying 1 bit and 4 zero bits
 GROUP = 6
 KEY_CHARS = DATA_CHARS + 2  # 9 groups of 6
@@ -62,7 +62,7 @@ def _checks(data_chars: str) -> str:
     return CROCKFORD[first] + CROCKFORD[second]
 
 
-def format_recovery_key(key: bytes) -> str:
+def format_printed_key(key: bytes) -> str:
     """The key as printed: 54 Crockford characters in 9 dash-separated groups of 6."""
     if len(key) != KEY_LEN:
         raise ValueError("a recovery key is 32 bytes")
@@ -71,7 +71,7 @@ def format_recovery_key(key: bytes) -> str:
     return "-".join(chars[i : i + GROUP] for i in range(0, len(chars), GROUP))
 
 
-def parse_recovery_key(text: str) -> bytes:
+def parse_printed_key(text: str) -> bytes:
     """The 32-byte key from its printed form; InvalidData (naming the problem) on any typo."""
     chars = key_chars(text)
     if len(chars) != KEY_CHARS:

@@ -9,6 +9,7 @@ from typing import NoReturn
 from vault.errors import CorruptVault, InvalidData
 from vault.format import parse
 from vault.paper.frames import (
+    TAG,
     Frame,
     FrameSet,
     TypedLine,
@@ -110,7 +111,7 @@ class RestoreSession:
             stripped = line.strip()
             if not stripped:
                 continue
-            if stripped.upper().startswith("RVK1:"):
+            if stripped.upper().startswith(TAG):
                 self.add_text(stripped, source)
                 continue
             try:
@@ -128,7 +129,7 @@ class RestoreSession:
     def add_typed_line(self, line: str) -> str:
         """Take one interactively typed line and return immediate feedback for the typist."""
         stripped = line.strip()
-        if stripped.upper().startswith("RVK1:"):
+        if stripped.upper().startswith(TAG):
             return "whole code added" if self.add_text(stripped, "typed") else "not a valid code"
         try:
             typed = parse_typed_line(stripped)

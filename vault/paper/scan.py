@@ -157,11 +157,11 @@ def _page_codes(
     stop: Callable[[], bool] | None = None,
     settled: Callable[[], bool] | None = None,
 ) -> PageCodes:
-    from vault.paper.passes import Found, decode, reading_order
+    from vault.paper.passes import ImageReading, decode, reading_order
 
     cut = False
 
-    def known(found: Found) -> bool:
+    def known(found: ImageReading) -> bool:
         # Once the caller is settled, a page needs passes only until one of its codes shows
         # which kit it belongs to: an unseen newer kit must still be seen, but more codes of
         # a kit already seen cannot change the choice. A page with nothing read keeps its

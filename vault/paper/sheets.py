@@ -153,10 +153,10 @@ def render_recovery_sheet(key_text: str, facts: SheetFacts, paper: str = "a4") -
     """The one-page recovery key sheet: the key in large type and as a QR code, and its use."""
     from vault.errors import InvalidData
     from vault.paper.frames import normalize_b32
-    from vault.paper.recovery import parse_recovery_key
+    from vault.paper.recovery import parse_printed_key
 
     try:
-        parse_recovery_key(key_text)  # a mistyped key on paper would fail only when needed
+        parse_printed_key(key_text)  # a mistyped key on paper would fail only when needed
     except InvalidData as exc:
         raise ValueError(f"not a recovery key: {exc}") from None
     chars, fp = normalize_b32(key_text), short_id(facts.vault_id)
