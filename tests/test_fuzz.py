@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vault import codes, format
-from vault.cli.totp import _parse_time
+from vault.cli.totp import _parse_at
+from vault.entry import Entry
 from vault.errors import UsageProblem, VaultError
-from vault.model import Entry, Vault
+from vault.model import Vault
 from vault.otp import gtransfer, links
 from vault.otp.imports import plan_import, read_sources
 from vault.paper import frames, recovery
@@ -487,6 +488,6 @@ def test_exports_with_a_value_grafted_into_an_example(data: st.DataObject) -> No
 @given(any_text | st.text("0123456789e.-+TZ:", max_size=500) | st.just("9" * 5000))
 def test_totp_at_time(text: str) -> None:
     try:
-        _parse_time(text)
+        _parse_at(text)
     except UsageProblem as exc:
         assert len(exc.message) < 200

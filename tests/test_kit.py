@@ -33,7 +33,6 @@ from kitutil import (
 from PIL import Image
 
 import vault.paper.kit_pdf
-import vault.paper.layout
 import vault.paper.qr
 from vault import Entry, VaultFile
 from vault.errors import InvalidData, KitVerificationFailed

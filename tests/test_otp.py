@@ -12,8 +12,9 @@ from conftest import PASSPHRASE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vault.entry import Entry
 from vault.errors import CorruptVault, InvalidData, UnsupportedOtp
-from vault.model import Entry, Vault
+from vault.model import Vault
 from vault.otp.links import OtpAccount, parse_input, parse_uri, to_uri
 from vault.otp.totp import (
     EARLIEST_PLAUSIBLE,

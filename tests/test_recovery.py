@@ -30,9 +30,8 @@ from vault.errors import AuthenticationFailed, InvalidData, MissingInput
 from vault.format import Container, RecoverySlot, Slot, parse
 from vault.keyslots import unlock, unlock_recovery
 from vault.paper.frames import CROCKFORD, normalize_b32
-from vault.paper.recovery import format_printed_key, parse_printed_key
+from vault.paper.recovery import format_printed_key, parse_printed_key, recover_with_key
 from vault.paper.shares import combine_shares, split_key
-from vault.store import recover_with_key
 
 NEW_PASSPHRASE = "new passphrase: seven purple elephants"
 SHARE_PASSPHRASE = "shares passphrase: amber lantern"

@@ -25,9 +25,7 @@ import pytest
 from conftest import CHEAP_KDF, PASSPHRASE, run_rvault
 
 import vault.cli
-import vault.cli._shared
-import vault.cli.vault
-import vault.store
+import vault.fileio
 from vault import BackupCode, Entry, KdfParams, VaultFile
 from vault import keyslots as ks
 from vault.errors import (
@@ -255,7 +253,7 @@ def test_change_passphrase_with_new_kdf(vf: VaultFile) -> None:
 class DiskFault:
     """Make one os function fail with OSError(code) for calls on the vault's directory.
 
-    vault.store uses the global os module, so the patch is process-wide; it only fires while
+    vault.fileio uses the global os module, so the patch is process-wide; it only fires while
     armed and only for calls that touch the vault's directory, and counts how often it fired.
     """
 
@@ -281,7 +279,7 @@ class DiskFault:
         self.file_calls = 0
         name = self.FUNCTION[where]
         self.real = getattr(os, name)
-        monkeypatch.setattr(vault.store.os, name, self._call)
+        monkeypatch.setattr(vault.fileio.os, name, self._call)
 
     @contextlib.contextmanager
     def during(self) -> Iterator[None]:

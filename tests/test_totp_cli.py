@@ -22,7 +22,7 @@ from conftest import CHEAP_KDF, PASSPHRASE, Run, in_process, run_rvault
 from PIL import Image
 
 from vault import VaultFile
-from vault.model import Entry
+from vault.entry import Entry
 from vault.otp.links import OtpAccount, parse_uri, to_uri
 from vault.otp.totp import OtpSettings, totp
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vault.codes import parse_backup_codes, parse_recovery_key
     from vault.crypto import KdfParams, calibrate
+    from vault.entry import BackupCode, Entry, UsedCode
     from vault.errors import VaultError
-    from vault.model import BackupCode, Entry, UsedCode, Vault
+    from vault.model import Vault
     from vault.otp.imports import plan_import, read_sources
     from vault.otp.links import parse_uri, to_uri
     from vault.otp.totp import OtpSettings, totp
@@ -27,11 +28,11 @@ if TYPE_CHECKING:
 # Names resolve on first use (PEP 562) so that `rvault --help` does not pay for importing
 # the whole package.
 _EXPORTS = {
-    "BackupCode": "model",
-    "Entry": "model",
+    "BackupCode": "entry",
+    "Entry": "entry",
     "KdfParams": "crypto",
     "OtpSettings": "otp.totp",
-    "UsedCode": "model",
+    "UsedCode": "entry",
     "Vault": "model",
     "VaultError": "errors",
     "VaultFile": "store",

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, get_args
 
 from vault.crypto import KdfParams
+from vault.entry import parse_stamp
 from vault.errors import VaultError
 from vault.format import RecoverySlot, parse
-from vault.model import parse_stamp
 from vault.policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM
 from vault.store import VaultFile
 
@@ -71,7 +71,7 @@ def check_vault(
     if status == "none":
         out.append(_f("kit-missing", "high", "no verified paper kit", "rvault kit --out kit.pdf"))
     elif status == "stale":
-        printed = vault.meta["kit"].get("printed", "?")
+        printed = (vault.kit_record() or {}).get("printed", "?")
         out.append(
             _f(
                 "kit-stale",

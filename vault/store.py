@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from vault.crypto import KEY_LEN, KdfParams, Rng, random_bytes
+from vault.entry import Entry, UsedCode
 from vault.errors import (
     AlreadyExists,
     InvalidData,
     LimitExceeded,
     MissingInput,
     StorageError,
-    VaultLocked,
     VaultNotFound,
+)
+from vault.fileio import (
+    atomic_write,
+    backup_path,
+    exclusive_lock,
+    make_private_dirs,
+    sweep_temp_files,
 )
 from vault.format import (
     MAX_FILE_SIZE,
@@ -34,15 +39,14 @@ from vault.keyslots import (
     open_payload,
     seal_payload,
     unlock,
-    unlock_recovery,
     unlock_slot,
     wrap_passphrase,
     wrap_recovery,
 )
-from vault.model import Entry, UsedCode, Vault
+from vault.model import Vault
+from vault.policy import FLOOR_MEMORY_KIB, FLOOR_TIME_COST
 
 VAULT_ID_LEN = 16
-FILE_MODE = 0o600
 
 
 def default_path() -> Path:
@@ -57,7 +61,8 @@ def check_new_kdf(kdf: KdfParams, allow_weak: bool) -> None:
     kdf.check_caps()
     if kdf.below_floor() and not allow_weak:
         raise InvalidData(
-            f"{kdf.describe()} is below the minimum (Argon2id t=3, 64 MiB)",
+            f"{kdf.describe()} is below the minimum "
+            f"(Argon2id t={FLOOR_TIME_COST}, {FLOOR_MEMORY_KIB // 1024} MiB)",
             hint="raise --kdf-memory/--kdf-time, or pass --weak-kdf for tests and demos only",
         )
 
@@ -83,7 +88,7 @@ class VaultFile:
     @property
     def bak_path(self) -> Path:
         """Where the previous generation is kept."""
-        return self.path.with_name(self.path.name + ".bak")
+        return backup_path(self.path)
 
     @property
     def lock_path(self) -> Path:
@@ -180,7 +185,7 @@ class VaultFile:
         if vault.entries_changed_since(state.before):
             # Bookkeeping (such as recording a printed kit) does not make a kit stale;
             # a change to any entry does.
-            vault.meta["content_generation"] = state.generation + 1
+            vault.mark_content_changed(state.generation + 1)
         after = vault.to_bytes()
         if after != state.before:
             c = state.container
@@ -191,7 +196,7 @@ class VaultFile:
     def _note_stale(self, was: str, vault: Vault) -> None:
         """Remember a save that turned a current kit stale (only that transition: once)."""
         if was == "current" and vault.kit_status() == "stale":
-            self.kit_went_stale = str(vault.meta["kit"].get("printed", "?"))
+            self.kit_went_stale = str((vault.kit_record() or {}).get("printed", "?"))
 
     def review(self, passphrase: str, name: str) -> Entry:
         """Mark an entry reviewed and save."""
@@ -248,44 +253,27 @@ class VaultFile:
         """
         if not new_passphrase:
             raise InvalidData("the new passphrase is empty")
-        with self._locked():
-            container = parse(self.read_bytes())
-            index, master_key = unlock_slot(container, passphrase)
-            vault = Vault.from_bytes(open_payload(container, master_key))
-            was = vault.kit_status()
-            opened = container.slots[index]
+        with self._slots_change(passphrase) as change:
+            opened = change.slots[change.index]
             assert isinstance(opened, PassphraseSlot)
             kdf = kdf or opened.kdf
             check_new_kdf(kdf, allow_weak)
-            slots = list(container.slots)
+            vault_id = change.container.vault_id
             if new_master_key:
                 # Whoever saw the old passphrase and an old copy of the file learns nothing
                 # about what is saved from now on; slots holding the old key are useless.
-                master_key, slots = self.rng(KEY_LEN), [slots[index]]
-                index = 0
-            slots[index] = wrap_passphrase(
-                master_key, new_passphrase, kdf, container.vault_id, self.rng
+                change.master_key, change.slots = self.rng(KEY_LEN), [opened]
+                change.index = 0
+            change.slots[change.index] = wrap_passphrase(
+                change.master_key, new_passphrase, kdf, vault_id, self.rng
             )
-            # A kit printed before opens only with the old passphrase: it is now out of date.
-            vault.meta["content_generation"] = container.generation + 1
-            self._save(
-                container.vault_id,
-                container.generation + 1,
-                tuple(slots),
-                master_key,
-                vault.to_bytes(),
-                new_passphrase,
-            )
-            self._note_stale(was, vault)
+            change.check_passphrase = new_passphrase
         return self.info()
 
     def set_recovery_key(self, passphrase: str, key: bytes, replace: bool = False) -> None:
         """Add (or with replace, rotate) the recovery-key slot; the passphrase stays as it is."""
-        with self._locked():
-            container = parse(self.read_bytes())
-            master_key = unlock(container, passphrase)
-            plaintext = open_payload(container, master_key)
-            has = any(isinstance(s, RecoverySlot) for s in container.slots)
+        with self._slots_change(passphrase) as change:
+            has = any(isinstance(s, RecoverySlot) for s in change.slots)
             if has and not replace:
                 raise AlreadyExists(
                     "this vault already has a recovery key",
@@ -293,30 +281,45 @@ class VaultFile:
                 )
             if not has and replace:
                 raise MissingInput("this vault has no recovery key to rotate")
-            slots: list[Slot] = [s for s in container.slots if not isinstance(s, RecoverySlot)]
-            slots.append(wrap_recovery(master_key, key, container.vault_id, self.rng))
-            generation = container.generation + 1
-            was = Vault.from_bytes(plaintext).kit_status()
-            plaintext = _stamp(plaintext, generation)
-            self._save(container.vault_id, generation, tuple(slots), master_key, plaintext)
-            self._note_stale(was, Vault.from_bytes(plaintext))
+            change.slots = [s for s in change.slots if not isinstance(s, RecoverySlot)]
+            vault_id = change.container.vault_id
+            change.slots.append(wrap_recovery(change.master_key, key, vault_id, self.rng))
 
     def remove_recovery_key(self, passphrase: str) -> None:
         """Remove the recovery-key slot (refused if it is the only way in)."""
-        with self._locked():
-            container = parse(self.read_bytes())
-            master_key = unlock(container, passphrase)
-            plaintext = open_payload(container, master_key)
-            slots = tuple(s for s in container.slots if not isinstance(s, RecoverySlot))
-            if len(slots) == len(container.slots):
+        with self._slots_change(passphrase) as change:
+            slots: list[Slot] = [s for s in change.slots if not isinstance(s, RecoverySlot)]
+            if len(slots) == len(change.slots):
                 raise MissingInput("this vault has no recovery key")
             if not slots:
                 raise InvalidData("refusing to remove the last way into the vault")
+            change.slots = slots
+
+    @contextlib.contextmanager
+    def _slots_change(self, passphrase: str) -> Iterator[_SlotChange]:
+        """Lock and unlock the vault, let the caller change its key slots, then save once.
+
+        The contents stay as they are, but a kit printed before now opens only the old way
+        in, so the save marks it stale.
+        """
+        with self._locked():
+            container = parse(self.read_bytes())
+            index, master_key = unlock_slot(container, passphrase)
+            vault = Vault.from_bytes(open_payload(container, master_key))
+            was = vault.kit_status()
+            change = _SlotChange(container, index, master_key)
+            yield change
             generation = container.generation + 1
-            was = Vault.from_bytes(plaintext).kit_status()
-            plaintext = _stamp(plaintext, generation)
-            self._save(container.vault_id, generation, slots, master_key, plaintext)
-            self._note_stale(was, Vault.from_bytes(plaintext))
+            vault.mark_slots_changed(generation)
+            self._save(
+                container.vault_id,
+                generation,
+                tuple(change.slots),
+                change.master_key,
+                vault.to_bytes(),
+                change.check_passphrase,
+            )
+            self._note_stale(was, vault)
 
     def current_bytes(self) -> bytes:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
@@ -352,143 +355,42 @@ class VaultFile:
         self._replace(data, verify, exclusive=generation == 0)
 
     def _replace(self, data: bytes, verify: Callable[[bytes], None], exclusive: bool) -> None:
-        """Write data to a temp file, verify it, keep .bak, and atomically move it in place."""
-        import tempfile  # lazily: read-only commands never need it (~3 ms of imports)
-
-        folder = self.path.parent
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        tmp = Path(tmp_name)
+        """Write data durably in place of the vault, keeping the previous one as .bak."""
         try:
-            try:
-                os.fchmod(fd, FILE_MODE)
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            with open(tmp, "rb") as f:
-                verify(f.read())
-            if exclusive:
-                # link() refuses an existing target, so creation can never clobber a vault.
-                os.link(tmp, self.path)
-                tmp.unlink()
-            else:
-                self._keep_backup()
-                os.replace(tmp, self.path)
-            SAVED.append(self.path)
+            atomic_write(self.path, data, exclusive=exclusive, verify=verify, keep_backup=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             if exc.errno == errno.EEXIST:
                 raise AlreadyExists(f"a vault already exists at {self.path}") from None
             raise StorageError(
                 f"could not save {self.path}: {exc.strerror or exc}; the previous vault is intact"
             ) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        # The new vault is in place. If the directory fsync fails, a power cut could undo the
-        # rename and bring back the previous (intact) vault; reporting the save as failed
-        # would be false, and `use` would hide a code it had already marked used.
-        with contextlib.suppress(OSError):
-            _fsync_dir(folder)
-
-    def _keep_backup(self) -> None:
-        """Make the current file the .bak, atomically (the .bak is never half-written)."""
-        # A name nothing is using: a folder that merely looks like ours is stepped around.
-        # (Not from the rng: seeded test vectors must not depend on how saves are staged.)
-        n = 0
-        while (
-            staged := self.bak_path.with_name(f".{self.bak_path.name}.{os.getpid()}-{n}.tmp")
-        ).exists() or staged.is_symlink():
-            n += 1
-        try:
-            os.link(self.path, staged)
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
-                raise
-            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            try:
-                _write_all(fd, self.path.read_bytes())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        try:
-            os.chmod(staged, FILE_MODE)
-            os.replace(staged, self.bak_path)
-        finally:
-            # rename() between two links of one inode is a no-op that leaves staged behind.
-            staged.unlink(missing_ok=True)
+        SAVED.append(self.path)
 
     @contextlib.contextmanager
     def _locked(self, create: bool = False) -> Iterator[None]:
         """Hold the sidecar lock for a whole read-modify-write."""
-        import fcntl
-
         if create:
             make_private_dirs(self.path.parent)
         else:
             # No lock file (or folders) for a vault that is not there.
             self.require()
-        try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        except OSError as exc:
-            raise StorageError(
-                f"cannot create lock file {self.lock_path}: {exc.strerror}"
-            ) from None
-        try:
-            deadline = time.monotonic() + self.lock_timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise VaultLocked(
-                            f"{self.path} is locked by another rvault process"
-                        ) from None
-                    time.sleep(0.02)
-                except OSError as exc:  # EIO; ENOLCK on NFS without a lock daemon
-                    raise StorageError(
-                        f"cannot lock {self.lock_path}: {exc.strerror or exc}",
-                        hint="keep the vault on a local disk that supports file locks",
-                    ) from None
-            self._remove_stale_temps()
+        with exclusive_lock(self.lock_path, self.lock_timeout, self.path):
+            sweep_temp_files(self.path)
             yield
-        finally:
-            os.close(fd)  # closing releases the flock
-
-    def _remove_stale_temps(self) -> None:
-        """Delete temp files left by a save that was killed (we hold the lock: none is live)."""
-        import stat
-
-        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
-            try:
-                if not stat.S_ISREG(stale.lstat().st_mode):
-                    continue  # a folder or link that merely looks like ours is not ours
-                stale.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot remove the stale temp file {stale}: {exc.strerror or exc}",
-                    hint="the disk may be failing: copy the vault and its .bak somewhere safe",
-                ) from None
 
 
 SAVED: list[Path] = []  # vaults saved by this process: once one is, the command succeeded
 
 
-def make_private_dirs(folder: Path) -> None:
-    """Create folder and any missing parents 0700, whatever the umask."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+class _SlotChange:
+    """The key slots being changed inside VaultFile._slots_change, and what to save."""
+
+    def __init__(self, container: Container, index: int, master_key: bytes) -> None:
+        self.container = container
+        self.index = index  # the passphrase slot that opened the vault
+        self.master_key = master_key
+        self.slots: list[Slot] = list(container.slots)
+        self.check_passphrase: str | None = None  # a new passphrase the save must prove
 
 
 class _Editing:
@@ -499,115 +401,3 @@ class _Editing:
         self.master_key = master_key
         self.generation = container.generation
         self.before = before
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable: without this a power cut can undo os.replace."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _stamp(plaintext: bytes, generation: int) -> bytes:
-    """The payload with meta.content_generation set: the ways in changed, so kits are stale."""
-    vault = Vault.from_bytes(plaintext)
-    vault.meta["content_generation"] = generation
-    return vault.to_bytes()
-
-
-def recover_with_key(
-    data: bytes,
-    key: bytes,
-    new_passphrase: str,
-    kdf: KdfParams | None = None,
-    *,
-    allow_weak: bool = False,
-    rng: Rng = random_bytes,
-) -> bytes:
-    """A vault file's bytes re-opened with a recovery key and given a new passphrase.
-
-    Pure (no files): the result keeps the recovery slot, replaces every passphrase slot with
-    one for new_passphrase, and is verified to open with it before it is returned.
-    """
-    if not new_passphrase:
-        raise InvalidData("the new passphrase is empty")
-    container = parse(data)
-    master_key = unlock_recovery(container, key)
-    plaintext = open_payload(container, master_key)
-    Vault.from_bytes(plaintext)  # the contents must be sound before they get a new passphrase
-    old = [s.kdf for s in container.passphrase_slots() if not s.kdf.below_floor()]
-    # Keep the costs the owner chose; a weak (test) vault gets the policy floor instead.
-    kdf = kdf or (old[0] if old else KdfParams(3, 64 * 1024, 4))
-    check_new_kdf(kdf, allow_weak)
-    slot = wrap_passphrase(master_key, new_passphrase, kdf, container.vault_id, rng)
-    keep = tuple(s for s in container.slots if isinstance(s, RecoverySlot))
-    generation = container.generation + 1
-    plaintext = _stamp(plaintext, generation)
-    new = seal_payload(
-        master_key, plaintext, container.vault_id, generation, (slot, *keep), rng
-    ).to_bytes()
-    back = parse(new)
-    if unlock(back, new_passphrase) != master_key or open_payload(back, master_key) != plaintext:
-        raise StorageError("the recovered vault did not read back correctly")
-    return new
-
-
-def write_private(
-    path: str | os.PathLike[str],
-    data: bytes,
-    force: bool = False,
-    verify: Callable[[bytes], None] | None = None,
-) -> Path:
-    """Write data to path as a 0600 file, atomically; refuse to replace one unless force.
-
-    verify, if given, gets the bytes read back from disk before the file takes its name; if
-    it raises, nothing is left behind.
-    """
-    import tempfile
-
-    target = Path(path)
-    if target.exists() and not force:
-        raise AlreadyExists(f"{target} already exists", hint="pass --force to replace it")
-    if target.is_dir():
-        raise AlreadyExists(f"{target} is a directory")
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise StorageError(f"cannot write to {folder}: {exc.strerror}", hint="") from None
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        _write_all(fd, data)
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        if verify is not None:
-            verify(tmp.read_bytes())
-        if force:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target)  # refuses to clobber a file that appeared meanwhile
-            tmp.unlink()
-    except OSError as exc:
-        if fd >= 0:
-            os.close(fd)
-        tmp.unlink(missing_ok=True)
-        if exc.errno == errno.EEXIST:
-            raise AlreadyExists(f"{target} already exists", hint="pass --force") from None
-        raise StorageError(f"could not write {target}: {exc.strerror}", hint="") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):
-        _fsync_dir(folder)
-    return target

@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from vault.crypto import KdfParams, hkdf, seal
+from vault.entry import BackupCode, Entry
 from vault.format import Container, parse
 from vault.keyslots import PAYLOAD_INFO, PAYLOAD_NONCE, wrap_passphrase
-from vault.model import BackupCode, Entry, Vault
+from vault.model import Vault
 from vault.otp.totp import OtpSettings
 from vault.store import VaultFile
 

@@ -16,7 +16,7 @@ from vault.policy import KINDS, Kind
 from vault.prompts import read_secret
 
 if TYPE_CHECKING:
-    from vault.model import Entry, UsedCode
+    from vault.entry import Entry, UsedCode
     from vault.otp.totp import OtpSettings
 
 
@@ -79,7 +79,7 @@ def add(
     A totp secret may be the bare base32 seed or the service's otpauth:// link.
     """
     from vault.cli.totp import fill_totp, refuse_otp_options
-    from vault.model import Entry
+    from vault.entry import Entry
 
     refuse_otp_options(kind, algorithm, digits, period)
     vf = opts.existing_vault()
@@ -123,7 +123,7 @@ def _secret_word(kind: str) -> str:
 def _fill_secret(entry: Entry, text: str) -> None:
     """Parse pasted text into the entry and tell the person what was found."""
     from vault.codes import parse_backup_codes, parse_recovery_key
-    from vault.model import BackupCode
+    from vault.entry import BackupCode
 
     if entry.kind == "backup-codes":
         entry.codes = [BackupCode(c) for c in parse_backup_codes(text)]

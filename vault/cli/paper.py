@@ -116,7 +116,7 @@ def restore(
 ) -> None:
     """Rebuild a vault file from scans or photos of a kit (PDF, PNG, JPEG, TIFF, or a folder of
     them) or typed text; without --out, into the usual vault location if no vault is there."""
-    from vault.store import write_private
+    from vault.fileio import write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the scans or photos to read (or their folder), or --text FILE")
@@ -142,7 +142,7 @@ def _restore_target(opts: Options, out: str | None) -> Path:
             f"a vault already exists at {target}; restore never replaces it",
             hint="give --out PATH to restore to another file",
         )
-    from vault.store import make_private_dirs
+    from vault.fileio import make_private_dirs
 
     make_private_dirs(target.parent)  # it will hold the vault and its backups
     return target
@@ -331,11 +331,11 @@ def _print_recovery(
     from datetime import date
 
     from vault.errors import AlreadyExists
+    from vault.fileio import write_private
     from vault.format import parse
     from vault.paper.recovery import format_printed_key
     from vault.paper.shares import parse_shares_option, split_key
     from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
-    from vault.store import write_private
 
     vf = opts.existing_vault()
     passphrase = opts.passphrase()
@@ -459,11 +459,10 @@ def recover(
     With neither --recovery-key-file nor --share, it asks on the terminal which sheet you
     have, then for the key (two lines) or the words of each share sheet.
     """
-    from vault.fileio import read_text_source
-    from vault.paper.recovery import parse_printed_key
+    from vault.fileio import read_text_source, write_private
+    from vault.paper.recovery import parse_printed_key, recover_with_key
     from vault.paper.shares import combine_shares, read_share_source
     from vault.prompts import ask_which_sheet, has_tty, prompt_recovery_key, prompt_shares
-    from vault.store import recover_with_key, write_private
 
     if not sources and text_file is None:
         raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")

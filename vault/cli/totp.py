@@ -17,7 +17,8 @@ from vault.errors import InvalidData, UsageProblem
 LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last time the date form can give
 
 if TYPE_CHECKING:
-    from vault.model import Entry, Vault
+    from vault.entry import Entry
+    from vault.model import Vault
     from vault.otp.imports import Planned, Skipped
     from vault.otp.totp import OtpSettings
 
@@ -77,7 +78,7 @@ def refuse_otp_options(
 @click.pass_obj
 def totp_(opts: Options, name: str, watch: bool, at: str | None) -> None:
     """Print the current TOTP code of an entry and how many seconds it stays valid."""
-    from vault.model import parse_stamp
+    from vault.entry import parse_stamp
     from vault.otp.totp import (
         CLOCK_ADVICE,
         CLOCK_WARNING,
@@ -193,7 +194,7 @@ def show_qr(entry: Entry, png: str | None, force: bool) -> None:
     if png:
         import io
 
-        from vault.store import write_private
+        from vault.fileio import write_private
 
         buffer = io.BytesIO()
         code.make_image().save(buffer, format="PNG")

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from vault.entry import MAX_NAME_LEN, Entry, name_key
 from vault.errors import InvalidData, UnsupportedOtp
 from vault.fileio import read_source_bytes
-from vault.model import MAX_NAME_LEN, Entry, Vault, name_key
+from vault.model import Vault
 from vault.otp.gtransfer import parse_transfer
 from vault.otp.links import OtpAccount, parse_uri
 from vault.otp.totp import OtpSettings, normalize_secret, secret_bytes, secret_is_short

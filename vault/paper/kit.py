@@ -12,6 +12,7 @@ from typing import Literal
 
 from vault.crypto import Rng, random_bytes
 from vault.errors import AlreadyExists, InvalidData, KitVerificationFailed
+from vault.fileio import make_private_dirs, write_private
 from vault.format import parse
 from vault.paper.frames import (
     TAG,
@@ -25,7 +26,7 @@ from vault.paper.frames import (
 )
 from vault.paper.layout import FORMAT_MARK
 from vault.paper.restore import RestoreSession
-from vault.store import VaultFile, make_private_dirs, write_private
+from vault.store import VaultFile
 
 DEFAULT_PARITY = 25.0
 VERIFY_DPI = 300
@@ -93,7 +94,7 @@ def make_kit(
         # Before the kit is recorded: a clash found after it would cost two saves for nothing.
         raise AlreadyExists(f"{out} already exists", hint="pass --force to replace it")
     with vf.edit(passphrase) as vault:
-        earlier = vault.meta.get("kit")
+        earlier = vault.kit_record()
         kit_id, printed = rng(KIT_ID_LEN), date.today().isoformat()
         # The kit is recorded before it is encoded, so the printed file is the generation
         # that knows its kit: a vault restored from paper is current, not "no kit". n and k
@@ -101,13 +102,15 @@ def make_kit(
         data, frames = vf.current_bytes(), []
         for _ in range(4):
             k, n, _ = plan(len(data), max_block(), options.parity, CODES_PER_PAGE)
-            vault.meta["kit"] = {
-                "id": kit_id.hex(),
-                "generation": vf.next_generation,
-                "printed": printed,
-                "n": n,
-                "k": k,
-            }
+            vault.record_kit(
+                {
+                    "id": kit_id.hex(),
+                    "generation": vf.next_generation,
+                    "printed": printed,
+                    "n": n,
+                    "k": k,
+                }
+            )
             data = vf.save_now(vault)
             container = parse(data)
             frames = encode(
@@ -153,10 +156,7 @@ def make_kit(
             path = write_private(out, pdf, force, verify=prove)
         except BaseException:
             # No kit was kept, so the vault must not claim one: put the old record back.
-            if earlier is None:
-                vault.meta.pop("kit", None)
-            else:
-                vault.meta["kit"] = earlier
+            vault.record_kit(earlier)
             vf.save_now(vault)
             raise
     return KitReport(
@@ -312,5 +312,5 @@ def check_kit(
     # Saved since: only the encrypted contents can tell a changed entry from bookkeeping
     # (such as recording this very kit).
     vault = vf.load(passphrase())
-    changed = int(vault.meta.get("content_generation", 0))
+    changed = vault.content_generation
     return result("current" if kit_gen >= changed else "stale", changed)
