@@ -25,6 +25,7 @@ from kitutil import (
     fill_vault,
     new_vault,
     pad_to_safe_size,
+    pdf_text_lines,
     rvault,
     sample_entries,
     secret_strings,
@@ -34,7 +35,7 @@ from PIL import Image
 from vault import VaultFile
 from vault.format import parse
 from vault.paper.frames import parse_frame_text
-from vault.paper.kit import max_block, pdf_text_lines
+from vault.paper.kit import max_block
 from vault.paper.scan import render_pdf_pages, scan_pdf
 
 SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
