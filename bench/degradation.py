@@ -54,9 +54,10 @@ from PIL import Image
 from vault.errors import InvalidData
 from vault.paper.frames import parse_frame_text
 from vault.paper.layout import code_sheet
+from vault.paper.pages import render_pdf_pages
 from vault.paper.passes import PASSES, decode
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import render_pdf_pages, scan_paths
+from vault.paper.scan import scan_paths
 
 VAULT_BYTES = 25_000
 # The reader before issue 4, for comparison: four passes, plain and 3x3-smoothed, each with

@@ -42,8 +42,9 @@ from vault.paper.frames import encode
 from vault.paper.kit import DEFAULT_PARITY, TEXT_BY_DEFAULT_MAX, KitOptions, make_kit, max_block
 from vault.paper.kit_pdf import KitFacts, render_kit
 from vault.paper.layout import CODES_PER_PAGE, data_layout
+from vault.paper.pages import DEFAULT_DPI
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import DEFAULT_DPI, scan_paths
+from vault.paper.scan import scan_paths
 
 # Argon2id at its minimum: the figures are the kit machinery, not the key derivation (make_kit
 # derives once to open the vault; a real vault adds about 0.4-1 s for that).

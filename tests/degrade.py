@@ -24,7 +24,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from vault import Entry, KdfParams, VaultFile
 from vault.paper.kit import KitOptions, make_kit
 from vault.paper.layout import CODES_PER_PAGE, data_layout
-from vault.paper.scan import render_pdf_pages
+from vault.paper.pages import render_pdf_pages
 
 DPI = 300
 PASSPHRASE = "correct horse battery staple"

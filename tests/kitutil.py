@@ -24,9 +24,10 @@ from vault.format import parse
 from vault.paper.frames import OVERHEAD, TAG, parse_frame_text
 from vault.paper.kit import KitOptions, KitReport, make_kit, max_block
 from vault.paper.layout import CODES_PER_PAGE, DataLayout, data_layout
+from vault.paper.pages import render_pdf_pages
 from vault.paper.qr import qr_matrix_image
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import decode_image, render_pdf_pages
+from vault.paper.scan import decode_image
 
 DPI = 300
 SHEET = re.compile(r"codes sheet (\d+) of (\d+)")

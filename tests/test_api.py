@@ -574,3 +574,31 @@ def test_well_formed_payload_parses() -> None:
     # The control for the table above: the unmutated payload is accepted.
     v = Vault.from_bytes(_payload_with(lambda doc: None))
     assert [c.code for c in v.get("GitHub").codes] == ["aaaaa-11111"]
+
+
+def test_the_public_names_agree_everywhere() -> None:
+    """__all__, the lazy-import table, the type-checking imports and README list one set."""
+    import ast
+    import re
+
+    import vault as package
+
+    source = Path(package.__file__).read_text()
+    typed: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom)
+                typed |= {a.name for a in imp.names}
+                for a in imp.names:  # each name is imported from where the table says
+                    assert imp.module == f"vault.{package._EXPORTS[a.name]}", a.name
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    listed = section.split("The public names", 1)[1]
+    in_readme = set(re.findall(r"`([A-Za-z_]\w*)`", listed))
+    assert set(package.__all__) == set(package._EXPORTS) == typed == in_readme
+    assert len(package.__all__) == len(set(package.__all__))
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name
+    with pytest.raises(AttributeError):
+        package.__getattr__("not_a_public_name")

@@ -27,7 +27,7 @@ from conftest import child_main, run_main
 from vault import KdfParams, VaultFile
 from vault.errors import InvalidData
 from vault.format import MAGIC, MAX_FILE_SIZE, PassphraseSlot, parse
-from vault.paper.scan import MAX_IMAGE_OBJECTS, MAX_PAGES, MAX_PIXELS
+from vault.paper.pages import MAX_IMAGE_OBJECTS, MAX_PAGES, MAX_PIXELS
 from vault.policy import MAX_WORK_KIB_PASSES
 
 GIB_KIB = 1024 * 1024
@@ -203,7 +203,7 @@ def _png_header(path: Path, width: int, height: int) -> Path:
 
 
 def test_the_pixel_cap_is_exactly_100_megapixels_from_the_header(tmp_path: Path) -> None:
-    from vault.paper.scan import load_image
+    from vault.paper.pages import load_image
 
     assert MAX_PIXELS == 10_000 * 10_000
     over = _png_header(tmp_path / "over.png", 10_000, 10_001)
@@ -236,7 +236,7 @@ def test_a_page_with_more_image_objects_than_the_cap_is_refused_before_rendering
 ) -> None:
     import pypdfium2
 
-    from vault.paper.scan import render_pdf_pages
+    from vault.paper.pages import render_pdf_pages
 
     rendered: list[int] = []
     real = pypdfium2.PdfPage.render

@@ -25,9 +25,10 @@ from PIL import Image
 from vault.errors import InvalidData
 from vault.paper.frames import parse_frame_text
 from vault.paper.layout import CODES_PER_PAGE, code_sheet
+from vault.paper.pages import render_pdf_pages
 from vault.paper.passes import BLIND_PASSES, PASSES, decode
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import decode_image, render_pdf_pages, scan_paths
+from vault.paper.scan import decode_image, scan_paths
 
 Degrade = Callable[[Image.Image], Image.Image]
 

@@ -289,7 +289,7 @@ def test_restore_session_mutated_real_lines(data: st.DataObject) -> None:
 @given(any_text)
 def test_backup_codes_and_recovery_key_arbitrary(text: str) -> None:
     ours(codes.parse_backup_codes, text)
-    ours(codes.parse_printed_key, text)
+    ours(codes.parse_recovery_key, text)
 
 
 @FUZZ
@@ -297,7 +297,7 @@ def test_backup_codes_and_recovery_key_arbitrary(text: str) -> None:
 def test_backup_codes_and_recovery_key_mutated_examples(data: st.DataObject) -> None:
     text = data.draw(mutate_text(data.draw(st.sampled_from(CODE_TEXTS))))
     ours(codes.parse_backup_codes, text)
-    ours(codes.parse_printed_key, text)
+    ours(codes.parse_recovery_key, text)
 
 
 PRINTED_KEY = recovery.format_printed_key(bytes(range(32)))

@@ -337,7 +337,7 @@ def test_pdfs_beyond_any_scan_are_refused_before_rendering(
 
 
 def test_an_ordinary_scanned_page_still_renders(tmp_path: Path) -> None:
-    from vault.paper.scan import render_pdf_pages
+    from vault.paper.pages import render_pdf_pages
 
     [page] = list(render_pdf_pages(_pdf("0 0 595 842", (2480, 3508)), dpi=150))
     assert page.size == (1240, 1755)  # A4 at 150 dpi, rounded up by PDFium

@@ -48,9 +48,10 @@ from vault.paper.kit import (
 )
 from vault.paper.kit_pdf import KitFacts, render_kit
 from vault.paper.layout import CODES_PER_PAGE, PAPERS
+from vault.paper.pages import render_pdf_pages
 from vault.paper.qr import MAX_FRAME_CHARS
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import decode_image, render_pdf_pages
+from vault.paper.scan import decode_image
 
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -36,7 +36,8 @@ from vault import VaultFile
 from vault.format import parse
 from vault.paper.frames import parse_frame_text
 from vault.paper.kit import max_block
-from vault.paper.scan import render_pdf_pages, scan_pdf
+from vault.paper.pages import render_pdf_pages
+from vault.paper.scan import scan_pdf
 
 SHEET = re.compile(r"codes sheet (\d+) of (\d+)")
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")

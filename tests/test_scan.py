@@ -21,14 +21,8 @@ from reportlab.pdfgen import canvas
 
 from vault.errors import InvalidData, MissingInput
 from vault.paper import frames
-from vault.paper.scan import (
-    MAX_PAGES,
-    PageCodes,
-    decode_image,
-    render_pdf_pages,
-    scan_paths,
-    scan_pdf,
-)
+from vault.paper.pages import MAX_PAGES, render_pdf_pages
+from vault.paper.scan import PageCodes, decode_image, scan_paths, scan_pdf
 
 # The largest block whose frame text still fits a version-40-L code (4296 alphanumeric
 # characters): base32 costs 8 characters per 5 bytes, plus the 5-character tag.

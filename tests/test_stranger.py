@@ -29,8 +29,8 @@ from vault.paper.frames import (
     text_lines,
 )
 from vault.paper.kit import make_kit
+from vault.paper.pages import render_pdf_pages
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import render_pdf_pages
 
 CODE_LINE_START = ("0", "1", "2")
 

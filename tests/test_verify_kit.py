@@ -14,8 +14,8 @@ from kitutil import fill_vault, new_vault, pdf_text_lines, sample_entries
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
 from vault.paper.kit import make_kit
+from vault.paper.pages import render_pdf_pages
 from vault.paper.restore import RestoreSession
-from vault.paper.scan import render_pdf_pages
 
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 

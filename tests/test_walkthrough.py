@@ -23,7 +23,7 @@ from kitutil import new_vault
 
 from vault import BackupCode, Entry, VaultFile
 from vault.paper.kit import make_kit
-from vault.paper.scan import render_pdf_pages
+from vault.paper.pages import render_pdf_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 

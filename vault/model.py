@@ -111,10 +111,20 @@ class Vault:
         add_codes: list[str] | None = None,
         replace_codes: bool = False,
         otp: OtpSettings | None = None,
+        otp_changes: tuple[str | None, str | None, int | None] = (None, None, None),
         now: str | None = None,
     ) -> Entry:
-        """Change an entry's metadata, secret, TOTP settings or codes; empty text clears a field."""
+        """Change an entry's metadata, secret, TOTP settings or codes; empty text clears a field.
+
+        secret is the text as pasted or typed: for a totp entry a bare base32 seed or an
+        otpauth:// link (whose settings then apply). otp_changes (algorithm, digits, period)
+        adjust a totp entry's settings one by one, as command-line options do.
+        """
         entry = self.get(name)
+        if entry.kind == "totp" and (secret is not None or any(v is not None for v in otp_changes)):
+            secret, otp = _totp_change(entry, secret, otp, otp_changes)
+        elif secret is not None:
+            secret = secret.strip("\n")
         require_text([*(fields or {}).items(), *(("tag", t) for t in add_tags)])
         require_text([("secret", secret)] + [("secret", c) for c in add_codes or []])
         stamp = now or utc_now()
@@ -300,6 +310,24 @@ class Vault:
         if _dumps(doc) != data:
             raise CorruptVault("vault payload is not in canonical form")
         return vault
+
+
+def _totp_change(
+    entry: Entry,
+    text: str | None,
+    otp: OtpSettings | None,
+    changes: tuple[str | None, str | None, int | None],
+) -> tuple[str | None, OtpSettings | None]:
+    """A totp entry's new seed and settings from pasted text and option-like changes."""
+    from vault.otp.links import parse_input
+
+    secret, base = None, otp or entry.otp or OtpSettings()
+    if text is not None:
+        found = parse_input(text)
+        secret = found.secret
+        if text.strip().lower().startswith("otpauth"):
+            base = found.settings  # a link brings its own settings
+    return secret, base.with_changes(*changes)
 
 
 def _content(entry: dict[str, Any]) -> dict[str, Any]:

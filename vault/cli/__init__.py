@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from vault.cli import entries, paper, totp
+from vault.cli import entries, paper, recovery, totp
 from vault.cli import vault as vault_commands
-from vault.cli._shared import Options
+from vault.cli._shared import Options, seconds
 from vault.errors import VaultError
 
 
@@ -22,19 +22,34 @@ from vault.errors import VaultError
     metavar="PATH",
     help="Read the passphrase from the first line of PATH ('-' = stdin).",
 )
+@click.option(
+    "--lock-timeout",
+    envvar="RVAULT_LOCK_TIMEOUT",
+    callback=seconds,
+    default="30",
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another rvault using the vault.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.version_option(package_name="recovery-vault", prog_name="rvault")
 @click.pass_context
-def cli(ctx: click.Context, vault: str | None, passphrase_file: str | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    vault: str | None,
+    passphrase_file: str | None,
+    lock_timeout: float,
+    debug: bool,
+) -> None:
     """rvault: an offline, encrypted home for 2FA backup codes and recovery keys."""
-    ctx.obj = Options(vault, passphrase_file, debug)
+    ctx.obj = Options(vault, passphrase_file, debug, lock_timeout)
     # One hook for every command that saves, instead of a note in each of them.
     ctx.call_on_close(ctx.obj.notes)
 
 
 # Each command family lives in its own module and lists its commands; the group is the only
 # place that knows them all, so no leaf module imports this one.
-for _module in (vault_commands, entries, paper, totp):
+for _module in (vault_commands, entries, paper, recovery, totp):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,11 +26,16 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
     """Settings shared by every command (from the group, the command, or the environment)."""
 
     def __init__(
-        self, vault: str | None = None, passphrase_file: str | None = None, debug: bool = False
+        self,
+        vault: str | None = None,
+        passphrase_file: str | None = None,
+        debug: bool = False,
+        lock_timeout: float = 30.0,
     ) -> None:
         self.vault = vault
         self.passphrase_file = passphrase_file
         self.debug = debug
+        self.lock_timeout = lock_timeout
         self.opened: list[VaultFile] = []
 
     def notes(self) -> None:
@@ -47,17 +51,10 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
         """The VaultFile chosen by --vault, RVAULT_FILE or the platform default."""
         from vault.store import VaultFile, default_path
 
-        raw = os.environ.get("RVAULT_LOCK_TIMEOUT", "30")
-        try:
-            timeout = float(raw)
-        except ValueError:
-            timeout = math.nan
-        if not (math.isfinite(timeout) and timeout >= 0):
-            raise UsageProblem(f"RVAULT_LOCK_TIMEOUT must be a number of seconds, not {raw!r}")
         if self.vault == "":
             # An unset shell variable must not silently mean "the default vault".
             raise UsageProblem("--vault (or RVAULT_FILE) is empty")
-        vf = VaultFile(self.vault or default_path(), lock_timeout=timeout)
+        vf = VaultFile(self.vault or default_path(), lock_timeout=self.lock_timeout)
         self.opened.append(vf)
         return vf
 
@@ -72,6 +69,17 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
         if self.passphrase_file:
             return passphrase_from_file(self.passphrase_file)
         return prompt_passphrase(prompt, confirm)
+
+
+def seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """A click callback: value as a finite, non-negative number of seconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0):
+        raise click.BadParameter(f"{value!r} is not a number of seconds (RVAULT_LOCK_TIMEOUT)")
+    return number
 
 
 def _set_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -97,6 +105,17 @@ def common(f: F) -> F:
     )(f)
 
 
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator applying click options in the order they are listed (as --help shows)."""
+
+    def apply(f: F) -> F:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
 def say(message: str) -> None:
     """A message for the person (stderr), keeping stdout for data."""
     click.echo(message, err=True)
@@ -114,45 +133,39 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
 
-def kdf_options(f: F) -> F:
-    """Options choosing Argon2id costs for a new key slot."""
-    for opt in reversed(
-        [
-            click.option(
-                "--kdf-target",
-                type=float,
-                default=DEFAULT_KDF_TARGET_SECONDS,
-                show_default=True,
-                metavar="SECONDS",
-                help="Calibrate passes so one unlock takes this long.",
-            ),
-            click.option(
-                "--kdf-memory",
-                type=click.IntRange(1),
-                metavar="MIB",
-                help=f"Argon2id memory in MiB [default: {DEFAULT_MEMORY_KIB // 1024}].",
-            ),
-            click.option(
-                "--kdf-time",
-                type=click.IntRange(1),
-                metavar="N",
-                help="Argon2id passes (skips calibration).",
-            ),
-            click.option(
-                "--kdf-parallelism",
-                type=click.IntRange(1),
-                metavar="N",
-                help=f"Argon2id lanes [default: {DEFAULT_PARALLELISM}].",
-            ),
-            click.option(
-                "--weak-kdf",
-                is_flag=True,
-                help="Allow costs below 64 MiB / 3 passes (tests and demos only).",
-            ),
-        ]
-    ):
-        f = opt(f)
-    return f
+kdf_options = options(  # Argon2id costs for a new key slot
+    click.option(
+        "--kdf-target",
+        type=float,
+        default=DEFAULT_KDF_TARGET_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="Calibrate passes so one unlock takes this long.",
+    ),
+    click.option(
+        "--kdf-memory",
+        type=click.IntRange(1),
+        metavar="MIB",
+        help=f"Argon2id memory in MiB [default: {DEFAULT_MEMORY_KIB // 1024}].",
+    ),
+    click.option(
+        "--kdf-time",
+        type=click.IntRange(1),
+        metavar="N",
+        help="Argon2id passes (skips calibration).",
+    ),
+    click.option(
+        "--kdf-parallelism",
+        type=click.IntRange(1),
+        metavar="N",
+        help=f"Argon2id lanes [default: {DEFAULT_PARALLELISM}].",
+    ),
+    click.option(
+        "--weak-kdf",
+        is_flag=True,
+        help="Allow costs below 64 MiB / 3 passes (tests and demos only).",
+    ),
+)
 
 
 def choose_kdf(

@@ -10,40 +10,33 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vault.cli._shared import STDIN, F, Options, common, emit_json, say, warn
+from vault.cli._shared import STDIN, Options, common, emit_json, options, say, warn
 from vault.errors import InvalidData, StorageError, UsageProblem
 from vault.policy import KINDS, Kind
 from vault.prompts import read_secret
 
 if TYPE_CHECKING:
     from vault.entry import Entry, UsedCode
-    from vault.otp.totp import OtpSettings
 
 
-def otp_options(f: F) -> F:
-    """--algorithm, --digits and --period, for totp entries."""
-    for opt in reversed(
-        [
-            click.option(
-                "--algorithm",
-                type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
-                help="TOTP hash [default: SHA1, or the link's].",
-            ),
-            click.option(
-                "--digits",
-                type=click.Choice(["6", "8"]),
-                help="TOTP code length [default: 6, or the link's].",
-            ),
-            click.option(
-                "--period",
-                type=click.IntRange(1, 3600),
-                metavar="SECONDS",
-                help="TOTP period [default: 30, or the link's].",
-            ),
-        ]
-    ):
-        f = opt(f)
-    return f
+otp_options = options(  # --algorithm, --digits and --period, for totp entries
+    click.option(
+        "--algorithm",
+        type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
+        help="TOTP hash [default: SHA1, or the link's].",
+    ),
+    click.option(
+        "--digits",
+        type=click.Choice(["6", "8"]),
+        help="TOTP code length [default: 6, or the link's].",
+    ),
+    click.option(
+        "--period",
+        type=click.IntRange(1, 3600),
+        metavar="SECONDS",
+        help="TOTP period [default: 30, or the link's].",
+    ),
+)
 
 
 @click.command()
@@ -122,12 +115,11 @@ def _secret_word(kind: str) -> str:
 
 def _fill_secret(entry: Entry, text: str) -> None:
     """Parse pasted text into the entry and tell the person what was found."""
-    from vault.codes import parse_backup_codes, parse_recovery_key
+    from vault.codes import parse_recovery_key
     from vault.entry import BackupCode
 
     if entry.kind == "backup-codes":
-        entry.codes = [BackupCode(c) for c in parse_backup_codes(text)]
-        say(f"Found {len(entry.codes)} backup codes.")
+        entry.codes = [BackupCode(c) for c in _found_codes(text)]
     elif entry.kind == "recovery-key":
         key = parse_recovery_key(text)
         entry.secret = key.value
@@ -136,18 +128,6 @@ def _fill_secret(entry: Entry, text: str) -> None:
             warn(w)
     else:
         entry.secret = text.strip("\n")
-
-
-def _new_secret(entry: Entry, text: str | None) -> tuple[str | None, OtpSettings | None]:
-    """A replacement secret for entry (for totp: the seed, and a link's settings if given)."""
-    if text is None:
-        return None, None
-    if entry.kind != "totp":
-        return text.strip("\n"), None
-    from vault.otp.links import parse_input
-
-    found = parse_input(text)
-    return found.secret, found.settings if text.strip().lower().startswith("otpauth") else None
 
 
 def _stdin_once(from_file: str | None, editor: bool, opts: Options) -> None:
@@ -296,59 +276,48 @@ def edit(
     period: int | None,
 ) -> None:
     """Change an entry's name, details, secret, TOTP settings or codes."""
-    vf = opts.existing_vault()
-    reading = sum([new_secret, new_codes, add_codes])
     fields = {"account": account, "issuer": issuer, "url": url, "notes": notes}
+    reading = sum([new_secret, new_codes, add_codes])
     if reading > 1:
         raise UsageProblem("choose one of --secret, --codes and --add-codes")
-    if not (
-        reading
-        or new_name
-        or add_tags
-        or remove_tags
-        or any(v is not None for v in fields.values())
-        or mark_used is not None
-        or mark_unused is not None
-        or algorithm
-        or digits
-        or period
-    ):
+    marks = [(n, used) for n, used in ((mark_used, True), (mark_unused, False)) if n is not None]
+    changes = [new_name, add_tags, remove_tags, marks, algorithm, digits, period]
+    if not (reading or any(changes) or any(v is not None for v in fields.values())):
         raise UsageProblem("nothing to change", hint="see 'rvault edit --help'")
-    codes = None
-    text = ""
+    vf = opts.existing_vault()
+    text, codes = None, None
     if reading:
-        from vault.codes import parse_backup_codes
-
         _stdin_once(from_file, editor, opts)
         text = _read_secret(from_file, editor, "new value", multiline=True)
         if not new_secret:
-            codes = parse_backup_codes(text)
-            say(f"Found {len(codes)} backup codes.")
-    from vault.cli.totp import refuse_otp_options, with_options
+            codes = _found_codes(text)
+    from vault.cli.totp import refuse_otp_options
 
-    passphrase = opts.passphrase()
-    with vf.edit(passphrase) as v:
-        before = v.get(name)
-        refuse_otp_options(before.kind, algorithm, digits, period)
-        secret, from_link = _new_secret(before, text if new_secret else None)
-        otp = None
-        if before.otp:
-            otp = with_options(from_link or before.otp, algorithm, digits, period)
+    with vf.edit(opts.passphrase()) as v:
+        refuse_otp_options(v.get(name).kind, algorithm, digits, period)
         entry = v.update(
             name,
             new_name=new_name,
             fields=fields,
             add_tags=add_tags,
             remove_tags=remove_tags,
-            secret=secret,
+            secret=text if new_secret else None,
             add_codes=codes,
             replace_codes=new_codes,
-            otp=otp,
+            otp_changes=(algorithm, digits, period),
         )
-        for number, used in ((mark_used, True), (mark_unused, False)):
-            if number is not None:
-                v.set_used(entry.name, number, used)
+        for number, used in marks:
+            v.set_used(entry.name, number, used)
     say(f"Updated {entry.name!r}{' (' + _status(entry) + ')' if _status(entry) else ''}.")
+
+
+def _found_codes(text: str) -> list[str]:
+    """The backup codes in pasted text, said aloud (before any passphrase is asked for)."""
+    from vault.codes import parse_backup_codes
+
+    codes = parse_backup_codes(text)
+    say(f"Found {len(codes)} backup codes.")
+    return codes
 
 
 @click.command()

@@ -6,8 +6,9 @@ options, gets secrets, makes one library call and prints.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +17,11 @@ import click
 from vault.cli._shared import (
     INTERACTIVE,
     STDIN,
-    F,
     Options,
-    check_passphrase_strength,
     common,
     say,
 )
 from vault.errors import InvalidData, UsageProblem
-from vault.prompts import passphrase_from_file, prompt_passphrase
 
 if TYPE_CHECKING:
     from vault.paper.restore import RestoreSession
@@ -120,14 +118,14 @@ def restore(
 
     if not sources and text_file is None:
         raise UsageProblem("give the scans or photos to read (or their folder), or --text FILE")
-    target = _restore_target(opts, out)
-    session = _collect(sources, text_file, kit_id)
-    data = _finish(session, kit_id)
+    target = restore_target(opts, out)
+    session = collect(sources, text_file, kit_id)
+    data = finish_restore(session, kit_id)
     path = write_private(target, data, force and out is not None)
-    _say_restored(f"{session.status(kit_id)}: restored", path, out is None)
+    say_restored(f"{session.status(kit_id)}: restored", path, out is None)
 
 
-def _restore_target(opts: Options, out: str | None) -> Path:
+def restore_target(opts: Options, out: str | None) -> Path:
     """--out, or the vault location every command uses, which must not hold a vault yet.
 
     Checked before anything is read: a restore must never replace the vault someone has.
@@ -148,7 +146,7 @@ def _restore_target(opts: Options, out: str | None) -> Path:
     return target
 
 
-def _say_restored(what: str, path: Path, default: bool) -> None:
+def say_restored(what: str, path: Path, default: bool) -> None:
     """Where the vault now is, and the next command to run."""
     if default:
         say(f"{what} to {path}, where rvault looks for your vault.")
@@ -158,7 +156,7 @@ def _say_restored(what: str, path: Path, default: bool) -> None:
         say(f"Open it with: rvault --vault {path} list")
 
 
-def _finish(session: RestoreSession, kit_id: str | None) -> bytes:
+def finish_restore(session: RestoreSession, kit_id: str | None) -> bytes:
     """The rebuilt vault; for typed input that falls short, what to retype and how much."""
     try:
         data = session.finish(kit_id)
@@ -174,62 +172,29 @@ def _finish(session: RestoreSession, kit_id: str | None) -> bytes:
     return data
 
 
-def _collect(
+def collect(
     sources: tuple[str, ...],
     text_file: str | None,
     kit_id: str | None = None,
     stop_early: bool = True,
 ) -> RestoreSession:
-    """Frames from typed text and from scans or photos, gathered into one session.
-
-    With stop_early, pages are read with fewer passes once the kit can be rebuilt (restore,
-    recover); verify-kit reads every page with every pass to report every code.
-    """
+    """Frames from typed text and from scans or photos, gathered into one session."""
     from vault.paper.restore import RestoreSession
 
     session = RestoreSession()
-
-    def enough() -> bool:
-        # The session's choice (newest complete kit of one vault, or --kit) is ready. Scanning
-        # does not stop here: an old kit may be complete while a newer one sits in the pages
-        # not yet read. Every page is still looked at until one of its codes shows its kit
-        # (scan_paths' `settled`; for a clean page that is its first pass, and its codes all
-        # come with it), and only the extra passes for codes missing from pages of kits
-        # already seen are skipped. That keeps the big saving on a single kit (pages after
-        # the kit is complete get one pass, never the nine a damaged page may need) and costs
-        # one render and one pass per remaining page. Reading no page at all once complete
-        # would be cheaper but is exactly how a newer kit among the sources went unseen.
-        return stop_early and session.ready(kit_id)
-
-    if text_file == INTERACTIVE and sys.stdin.isatty():
-        _type_lines(session)
-    elif text_file is not None:
-        from vault.fileio import read_text_source
-
-        source = STDIN if text_file == INTERACTIVE else text_file
-        session.add_lines(read_text_source(source, limit=64 * 1024 * 1024).splitlines(), source)
-        for problem in session.typed_report():
-            say(problem)
-    if sources:
-        from vault.paper.scan import scan_paths
-
-        seen = [0, 0]
-
-        def progress(done: int, total: int) -> None:
-            seen[:] = [done, total]
-            _progress(done, total)
-
-        short: set[tuple[str, int]] = set()
-        for page in scan_paths(list(sources), progress=progress, settled=enough):
-            for t in page.texts:
-                session.add_text(t, f"{page.source}:{page.page}")
-            (short.add if page.cut_short else short.discard)((page.source, page.page))
-        _, total = seen
-        if enough() and short:
-            say(
-                f"Enough codes were read: {len(short)} of {total} pages were read only far "
-                "enough to tell which kit they belong to."
-            )
+    if text_file == INTERACTIVE:
+        if sys.stdin.isatty():
+            _type_lines(session)
+        text_file = None if sys.stdin.isatty() else STDIN
+    with _page_progress() as progress:
+        report = session.read(sources, text_file, progress, stop_early, kit_id)
+    for problem in report.typed_problems:
+        say(problem)
+    if report.cut_short:
+        say(
+            f"Enough codes were read: {report.cut_short} of {report.pages} pages were read "
+            "only far enough to tell which kit they belong to."
+        )
     return session
 
 
@@ -244,7 +209,7 @@ def verify_kit(opts: Options, sources: tuple[str, ...], kit_id: str | None) -> N
     from vault.paper.layout import code_sheet
 
     vf = opts.existing_vault()
-    session = _collect(sources, None, kit_id, stop_early=False)
+    session = collect(sources, None, kit_id, stop_early=False)
     check = check_kit(vf, session, opts.passphrase, kit_id)
     for line in session.ignored(kit_id):
         click.echo(line)
@@ -277,241 +242,24 @@ def _type_lines(session: RestoreSession) -> None:
         say(f"  {session.add_typed_line(line)}")
 
 
-def _progress(done: int, total: int) -> None:
-    """A one-line progress bar on stderr, only when there are several pages and a terminal."""
-    if total < 2 or not sys.stderr.isatty():
-        return
-    width = 30
-    filled = width * done // total
-    end = "\n" if done == total else ""
-    click.echo(
-        f"\rreading pages [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-        err=True,
-        nl=False,
-    )
-    if end:
-        click.echo("", err=True)
+@contextlib.contextmanager
+def _page_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for pages read, only on a terminal and for several pages."""
+    bars: list[Any] = []
 
+    def update(done: int, total: int) -> None:
+        if total < 2 or not sys.stderr.isatty():
+            return
+        if not bars:
+            bars.append(click.progressbar(length=total, label="reading pages", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
 
-@click.group(name="recovery-key")
-def recovery_key() -> None:
-    """A printed recovery key (or K-of-N share sheets) for a forgotten passphrase."""
-
-
-def _recovery_options(f: F) -> F:
-    for opt in reversed(
-        [
-            click.option("--out", required=True, metavar="PATH", help="The sheet PDF to write."),
-            click.option(
-                "--shares", metavar="K-of-N", help="Split the key into N share sheets, any K."
-            ),
-            click.option(
-                "--share-passphrase-file",
-                metavar="PATH",
-                help="Protect the shares with a SLIP-39 passphrase read from PATH.",
-            ),
-            click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4"),
-            click.option("--force", is_flag=True, help="Replace existing sheet files."),
-        ]
-    ):
-        f = opt(f)
-    return f
-
-
-def _print_recovery(
-    opts: Options,
-    out: str,
-    shares: str | None,
-    share_passphrase_file: str | None,
-    paper: str,
-    force: bool,
-    replace: bool,
-) -> None:
-    """Make a key, write its sheet(s), then add the slot; if that fails, remove the sheets."""
-    from datetime import date
-
-    from vault.errors import AlreadyExists
-    from vault.fileio import write_private
-    from vault.format import parse
-    from vault.paper.recovery import format_printed_key
-    from vault.paper.shares import parse_shares_option, split_key
-    from vault.paper.sheets import SheetFacts, render_recovery_sheet, render_share_sheet
-
-    vf = opts.existing_vault()
-    passphrase = opts.passphrase()
-    key = os.urandom(32)
-    facts = SheetFacts(vault_id=parse(vf.read_bytes()).vault_id, printed=date.today().isoformat())
-    target = Path(out)
-    if shares:
-        k, n = parse_shares_option(shares)
-        secret = _share_secret(share_passphrase_file)
-        words = split_key(key, k, n, secret)
-        stem = target.with_suffix("")
-        sheets = {
-            Path(f"{stem}-share-{i}-of-{n}.pdf"): render_share_sheet(w, i, k, n, facts, paper)
-            for i, w in enumerate(words, 1)
-        }
-    else:
-        sheets = {target: render_recovery_sheet(format_printed_key(key), facts, paper)}
-    if not force and (clash := [p for p in sheets if p.exists()]):
-        raise AlreadyExists(f"{clash[0]} already exists", hint="pass --force to replace it")
-    # Sheets go to hidden temp names first and take their real names only once the vault
-    # holds the new key: a failure never leaves a sheet for a key the vault lacks, nor
-    # destroys a sheet (with --force) that still matches the vault.
-    pending: dict[Path, Path] = {}
     try:
-        for path, pdf in sheets.items():
-            temp = path.with_name(f".{path.name}.{os.getpid()}.pending")
-            pending[path] = write_private(temp, pdf, force=True)
-        vf.set_recovery_key(passphrase, key, replace=replace)
-    except BaseException:
-        for temp in pending.values():
-            temp.unlink(missing_ok=True)
-        raise
-    for path, temp in pending.items():
-        os.replace(temp, path)
-        say(f"Wrote {path}")
-    kind = f"{len(sheets)} share sheets (any {k} restore)" if shares else "a recovery sheet"
-    say(f"The vault now opens with {kind} as well as the passphrase.")
-    say("Keep the sheet(s) apart from the kit and from the passphrase.")
+        yield update
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
 
 
-@recovery_key.command(name="add")
-@common
-@_recovery_options
-@click.pass_obj
-def recovery_key_add(opts: Options, /, **options: Any) -> None:
-    """Create a recovery key and print it (or its share sheets)."""
-    _print_recovery(opts, **options, replace=False)
-
-
-@recovery_key.command(name="rotate")
-@common
-@_recovery_options
-@click.pass_obj
-def recovery_key_rotate(opts: Options, /, **options: Any) -> None:
-    """Replace the recovery key: the old sheet or shares stop working."""
-    _print_recovery(opts, **options, replace=True)
-
-
-@recovery_key.command(name="rm")
-@common
-@click.pass_obj
-def recovery_key_rm(opts: Options) -> None:
-    """Remove the recovery key (the passphrase remains the way in)."""
-    opts.existing_vault().remove_recovery_key(opts.passphrase())
-    say("Removed the recovery key; its sheet or shares no longer open the vault.")
-
-
-@click.command()
-@common
-@click.argument("sources", nargs=-1, metavar="VAULT_OR_KIT...")
-@click.option(
-    "--text",
-    "text_file",
-    metavar="[FILE]",
-    is_flag=False,
-    flag_value=INTERACTIVE,
-    help="Read the kit's typed lines from FILE ('-' = stdin); alone, type them line by line.",
-)
-@click.option(
-    "--out",
-    metavar="PATH",
-    help="Where to write the recovered vault [default: the usual vault location, if free].",
-)
-@click.option(
-    "--share",
-    "share_sources",
-    multiple=True,
-    metavar="FILE",
-    help="A share: a scan/photo of a share sheet, or a text file of its words.",
-)
-@click.option(
-    "--type-shares",
-    is_flag=True,
-    help="Type the words of share sheets when asked (after any --share), each word checked.",
-)
-@click.option(
-    "--recovery-key-file",
-    metavar="PATH",
-    help="Read the recovery key from PATH (its two lines as printed, or one).",
-)
-@click.option("--share-passphrase-file", metavar="PATH", help="The shares' SLIP-39 passphrase.")
-@click.option("--new-passphrase-file", metavar="PATH", help="Read the new passphrase from PATH.")
-@click.option("--kit", "kit_id", metavar="ID", help="Use this kit when pages of several mix.")
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
-@click.pass_obj
-def recover(
-    opts: Options,
-    sources: tuple[str, ...],
-    text_file: str | None,
-    out: str | None,
-    share_sources: tuple[str, ...],
-    type_shares: bool,
-    recovery_key_file: str | None,
-    share_passphrase_file: str | None,
-    new_passphrase_file: str | None,
-    kit_id: str | None,
-    force: bool,
-) -> None:
-    """Open a vault (file or kit) with the recovery key or K shares, and set a new passphrase.
-
-    With neither --recovery-key-file nor --share, it asks on the terminal which sheet you
-    have, then for the key (two lines) or the words of each share sheet.
-    """
-    from vault.fileio import read_text_source, write_private
-    from vault.paper.recovery import parse_printed_key, recover_with_key
-    from vault.paper.shares import combine_shares, read_share_source
-    from vault.prompts import ask_which_sheet, has_tty, prompt_recovery_key, prompt_shares
-
-    if not sources and text_file is None:
-        raise UsageProblem("give the vault file or the kit's scans or photos, or --text FILE")
-    if recovery_key_file and (share_sources or type_shares):
-        raise UsageProblem("give either the recovery key or shares, not both")
-    target = _restore_target(opts, out)
-    from vault.format import parse
-    from vault.keyslots import require_recovery_slot
-
-    data = _vault_bytes(sources, kit_id, text_file)
-    words = [m for src in share_sources for m in read_share_source(src)]  # checked, bounded
-    require_recovery_slot(parse(data))  # before asking for, or deriving from, any key
-    if not (share_sources or type_shares or recovery_key_file) and has_tty():
-        type_shares = sys.stdin.isatty() and ask_which_sheet() == "shares"
-    if share_sources or type_shares:
-        if type_shares:
-            words = prompt_shares(words)
-        secret = _share_secret(share_passphrase_file)
-        key = combine_shares(words, secret)
-    elif recovery_key_file:
-        key = parse_printed_key(read_text_source(recovery_key_file, limit=4096))
-    else:
-        key = prompt_recovery_key()
-    if new_passphrase_file:
-        new = passphrase_from_file(new_passphrase_file)
-    else:
-        new = prompt_passphrase("New passphrase", confirm=True)
-    check_passphrase_strength(new)
-    path = write_private(target, recover_with_key(data, key, new), force and out is not None)
-    _say_restored("Recovered", path, out is None)
-    say("It opens with the new passphrase (and the same recovery key).")
-
-
-def _share_secret(path: str | None) -> bytes:
-    """The SLIP-39 passphrase from a file, or none."""
-    return passphrase_from_file(path).encode() if path else b""
-
-
-def _vault_bytes(sources: tuple[str, ...], kit_id: str | None, text_file: str | None) -> bytes:
-    """The vault file: given directly, or rebuilt from kit scans, photos, PDFs or typed text."""
-    from vault.format import MAGIC
-
-    if text_file is None and len(sources) == 1 and Path(sources[0]).is_file():
-        with open(sources[0], "rb") as f:
-            if f.read(len(MAGIC)) == MAGIC:
-                from vault.store import VaultFile
-
-                return VaultFile(sources[0]).read_bytes()
-    return _finish(_collect(sources, text_file, kit_id), kit_id)
-
-
-COMMANDS = (kit, restore, verify_kit, recovery_key, recover)
+COMMANDS = (kit, restore, verify_kit)

@@ -20,20 +20,6 @@ if TYPE_CHECKING:
     from vault.entry import Entry
     from vault.model import Vault
     from vault.otp.imports import Planned, Skipped
-    from vault.otp.totp import OtpSettings
-
-
-def with_options(
-    base: OtpSettings, algorithm: str | None, digits: str | None, period: int | None
-) -> OtpSettings:
-    """base with the options given on the command line applied, one by one."""
-    from vault.otp.totp import OtpSettings
-
-    return OtpSettings.parse(
-        algorithm or base.algorithm,
-        digits if digits is not None else base.digits,
-        period if period is not None else base.period,
-    )
 
 
 def fill_totp(
@@ -48,7 +34,7 @@ def fill_totp(
 
     found = parse_input(text)
     entry.secret = found.secret
-    entry.otp = with_options(found.settings, algorithm, digits, period)
+    entry.otp = found.settings.with_changes(algorithm, digits, period)
     entry.issuer = entry.issuer or found.issuer
     entry.account = entry.account or found.account
     bits = len(secret_bytes(found.secret)) * 8

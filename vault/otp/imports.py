@@ -22,9 +22,10 @@ from vault.entry import MAX_NAME_LEN, Entry, name_key
 from vault.errors import InvalidData, UnsupportedOtp
 from vault.fileio import read_source_bytes
 from vault.model import Vault
+from vault.otp.exports import join_label, read_export
 from vault.otp.gtransfer import parse_transfer
 from vault.otp.links import OtpAccount, parse_uri
-from vault.otp.totp import OtpSettings, normalize_secret, secret_bytes, secret_is_short
+from vault.otp.totp import normalize_secret, secret_bytes, secret_is_short
 
 # A JSON export of a few hundred accounts is tens of KB; a screenshot a few MB.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
@@ -120,7 +121,12 @@ def _from_text(text: str, source: str, batch: Batch) -> None:
             raise InvalidData(f"{source} is JSON nested too deeply to be an export") from None
         except ValueError as exc:
             raise InvalidData(f"{source} is not valid JSON ({exc})") from None
-        _from_json(doc, source, batch)
+        read_export(
+            doc,
+            source,
+            keep=lambda make, label: _keep(make, label, source, batch),
+            warn=batch.warnings.append,
+        )
         return
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
     links = [(n, line) for n, line in lines if line and not line.startswith("#")]
@@ -164,7 +170,7 @@ def _uri_label(link: str) -> str:
     """'Issuer (account)' from a link's label, for naming a link that is skipped."""
     label = unquote(link.split("?", 1)[0].rsplit("/", 1)[-1])
     issuer, _, account = label.rpartition(":")
-    return _join(issuer.strip(), account.strip())
+    return join_label(issuer.strip(), account.strip())
 
 
 def _tidy(account: OtpAccount) -> OtpAccount:
@@ -201,180 +207,7 @@ def _from_migration(link: str, source: str, batch: Batch) -> None:
         raise InvalidData(f"the transfer link's part count ({part.size}) differs from its batch's")
     seen.add(part.index)
     for issuer, name, make in part.accounts:
-        _keep(make, _join(issuer, name), source, batch)
-
-
-def _join(issuer: str, name: str) -> str:
-    return f"{issuer} ({name})" if issuer and name else issuer or name
-
-
-# --- JSON exports --------------------------------------------------------------------------
-
-
-def _from_json(doc: Any, source: str, batch: Batch) -> None:
-    if isinstance(doc, dict) and "db" in doc and "header" in doc:
-        _from_aegis(doc, source, batch)
-    elif isinstance(doc, dict) and ("services" in doc or "servicesEncrypted" in doc):
-        _from_2fas(doc, source, batch)
-    elif isinstance(doc, dict) and (
-        "items" in doc or doc.get("encrypted") is True or "encKeyValidation_DO_NOT_EDIT" in doc
-    ):
-        _from_bitwarden(doc, source, batch)
-    else:
-        raise InvalidData(f"{source} is JSON, but not an Aegis, 2FAS or Bitwarden export")
-
-
-def _from_aegis(doc: dict[str, Any], source: str, batch: Batch) -> None:
-    header, db = doc["header"], doc["db"]
-    if isinstance(db, str) or (isinstance(header, dict) and header.get("slots")):
-        raise InvalidData(
-            f"{source} is an encrypted Aegis export",
-            hint="export again from Aegis with encryption turned off, import, then delete it",
-        )
-    for n, entry in enumerate(_list(_get(db, "entries", source), "db.entries", source), 1):
-        where = f"{source} entry {n}"
-        label = _join(_opt_text(entry, "issuer", where), _opt_text(entry, "name", where))
-        info = _get(entry, "info", where)
-        kind = _opt_text(entry, "type", where).lower()
-
-        def make(entry: Any = entry, info: Any = info, kind: str = kind, where: str = where) -> Any:
-            if kind != "totp":
-                raise UnsupportedOtp(f"Aegis {kind or 'untyped'} entries are not supported")
-            return OtpAccount(
-                _secret(info, "secret", where),
-                _settings(info, "algo", "digits", "period", where),
-                _opt_text(entry, "issuer", where) or None,
-                _opt_text(entry, "name", where) or None,
-                _opt_text(entry, "note", where) or None,
-            )
-
-        _keep(make, label, source, batch)
-
-
-def _from_2fas(doc: dict[str, Any], source: str, batch: Batch) -> None:
-    services = doc.get("services") or []
-    if not services and doc.get("servicesEncrypted"):
-        raise InvalidData(
-            f"{source} is a password-protected 2FAS backup",
-            hint="export again from 2FAS without a password, import, then delete it",
-        )
-    for n, service in enumerate(_list(services, "services", source), 1):
-        where = f"{source} service {n}"
-        if not isinstance(service, dict):
-            raise InvalidData(f"{where} is not an object")
-        otp = service.get("otp")
-        otp = otp if isinstance(otp, dict) else {}
-        issuer = _opt_text(otp, "issuer", where) or _opt_text(service, "name", where)
-        account = _opt_text(otp, "account", where)
-        kind = (_opt_text(otp, "tokenType", where) or "TOTP").upper()
-
-        def make(
-            service: Any = service,
-            otp: Any = otp,
-            kind: str = kind,
-            where: str = where,
-            issuer: str = issuer,
-            account: str = account,
-        ) -> Any:
-            if kind != "TOTP":
-                raise UnsupportedOtp(f"2FAS {kind} tokens are not supported")
-            return OtpAccount(
-                _secret(service, "secret", where),
-                _settings(otp, "algorithm", "digits", "period", where),
-                issuer or None,
-                account or None,
-            )
-
-        _keep(make, _join(issuer, account), source, batch)
-
-
-def _from_bitwarden(doc: dict[str, Any], source: str, batch: Batch) -> None:
-    # encKeyValidation_DO_NOT_EDIT appears only in encrypted exports, even without the flag.
-    if doc.get("encrypted") is True or "encKeyValidation_DO_NOT_EDIT" in doc:
-        raise InvalidData(
-            f"{source} is an encrypted Bitwarden export",
-            hint="export as 'JSON' (not 'JSON (Encrypted)'), import, then delete it",
-        )
-    without = 0
-    for n, item in enumerate(_list(_get(doc, "items", source), "items", source), 1):
-        where = f"{source} item {n}"
-        login = item.get("login") if isinstance(item, dict) else None
-        totp = _opt_text(login, "totp", where) if isinstance(login, dict) else ""
-        if not totp:
-            without += 1
-            continue
-        name = _opt_text(item, "name", where)
-        user = _opt_text(login, "username", where)
-
-        def make(totp: str = totp, name: str = name, user: str = user, where: str = where) -> Any:
-            if totp.lower().startswith("steam://"):
-                raise UnsupportedOtp("Steam Guard codes are not supported")
-            try:
-                if totp.lower().startswith("otpauth"):
-                    found = parse_uri(totp)
-                    return OtpAccount(
-                        found.secret,
-                        found.settings,
-                        found.issuer or name or None,
-                        found.account or user or None,
-                    )
-                return OtpAccount(normalize_secret(totp), OtpSettings(), name or None, user or None)
-            except UnsupportedOtp:
-                raise
-            except InvalidData as exc:
-                raise InvalidData(f"{where}: {exc.message}") from None
-
-        _keep(make, _join(name, user), source, batch)
-    if without:
-        batch.warnings.append(
-            f"{source}: {without} item(s) without a TOTP seed were left alone "
-            "(rvault imports TOTP seeds only, never passwords)"
-        )
-
-
-def _get(obj: Any, key: str, where: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InvalidData(f"{where}: {key} is missing")
-    return obj[key]
-
-
-def _list(value: Any, key: str, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise InvalidData(f"{where}: {key} is not a list")
-    return value
-
-
-def _opt_text(obj: Any, key: str, where: str) -> str:
-    value = obj.get(key) if isinstance(obj, dict) else None
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidData(f"{where}: {key} is not text")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800") is valid JSON but not text
-        raise InvalidData(f"{where}: {key} is not valid text") from None
-    return value
-
-
-def _secret(obj: Any, key: str, where: str) -> str:
-    value = _opt_text(obj, key, where)
-    try:
-        return normalize_secret(value)
-    except InvalidData as exc:
-        raise InvalidData(f"{where}: {exc.message}") from None
-
-
-def _settings(obj: Any, algorithm: str, digits: str, period: str, where: str) -> OtpSettings:
-    values = [obj.get(k) if isinstance(obj, dict) else None for k in (algorithm, digits, period)]
-    if values[0] is not None and not isinstance(values[0], str):
-        raise InvalidData(f"{where}: {algorithm} is not text")
-    try:
-        return OtpSettings.parse(*values)
-    except UnsupportedOtp:
-        raise
-    except InvalidData as exc:
-        raise InvalidData(f"{where}: {exc.message}") from None
+        _keep(make, join_label(issuer, name), source, batch)
 
 
 # --- QR images -----------------------------------------------------------------------------
@@ -392,8 +225,8 @@ class _ImageBytes(io.BytesIO):
 
 
 def _from_image(source: str, batch: Batch, data: bytes) -> None:
+    from vault.paper.pages import load_image
     from vault.paper.passes import ImageReading, decode
-    from vault.paper.scan import load_image
 
     def has_link(seen: ImageReading) -> bool:
         return any(t.lower().startswith("otpauth") for t in seen.others)

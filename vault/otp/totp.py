@@ -63,6 +63,16 @@ class OtpSettings:
             period=_whole(period, "period") if period is not None else default.period,
         )
 
+    def with_changes(
+        self, algorithm: str | None = None, digits: Any = None, period: Any = None
+    ) -> OtpSettings:
+        """These settings with the given ones (loosely typed, as options give them) applied."""
+        return OtpSettings.parse(
+            algorithm or self.algorithm,
+            digits if digits is not None else self.digits,
+            period if period is not None else self.period,
+        )
+
     def is_default(self) -> bool:
         """Whether these are the settings every app assumes when none are given."""
         return self == OtpSettings()

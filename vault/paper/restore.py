@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -19,6 +19,7 @@ from vault.paper.frames import (
     short_id,
     typed_layout,
 )
+from vault.policy import MAX_TYPED_TEXT
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,15 @@ def _lines_text(code_no: int, numbers: list[int]) -> str:
     return f"line{'s' * plural} {', '.join(parts)} {'are' if plural else 'is'}"
 
 
+@dataclass(frozen=True)
+class ReadReport:
+    """What RestoreSession.read went through."""
+
+    pages: int  # pages of scans, photos or PDFs
+    cut_short: int  # pages read only far enough to tell their kit (enough codes were in)
+    typed_problems: tuple[str, ...]  # lines of typed text to retype, and why
+
+
 class RestoreSession:
     """Frames from scans, photos and typed text, kept apart per kit and never mixed."""
 
@@ -88,6 +98,48 @@ class RestoreSession:
         self.typed: list[TypedLine] = []
         self.typed_problems: dict[int, list[int]] = {}
         self.rejected_lines: list[str] = []  # typed lines whose numbers no kit can have
+
+    def read(
+        self,
+        sources: Sequence[str] = (),
+        text: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stop_early: bool = True,
+        kit_id: str | None = None,
+    ) -> ReadReport:
+        """Add the frames of typed text (a file, '-' for stdin) and of scans, photos, PDFs.
+
+        Sources may be folders. With stop_early, pages are read with fewer passes once the
+        kit (kit_id, or the newest complete one) can be rebuilt; without, every page gets
+        every pass, so that every code is reported (verify-kit).
+        """
+        from vault.fileio import read_text_source
+        from vault.paper.scan import scan_paths
+
+        if text is not None:
+            self.add_lines(read_text_source(text, limit=MAX_TYPED_TEXT).splitlines(), text)
+
+        def enough() -> bool:
+            # Not a stop: an old kit may be complete while a newer one sits in pages not yet
+            # read. Each page is still read until a code shows its kit (a clean page: one
+            # pass); only the extra passes of a damaged page of a known kit are skipped.
+            return stop_early and self.ready(kit_id)
+
+        total, short = [0], set[tuple[str, int]]()
+
+        def pages_done(done: int, count: int) -> None:
+            total[0] = count
+            if progress is not None:
+                progress(done, count)
+
+        for page in (
+            scan_paths(list(sources), progress=pages_done, settled=enough) if sources else ()
+        ):
+            for t in page.texts:
+                self.add_text(t, f"{page.source}:{page.page}")
+            (short.add if page.cut_short else short.discard)((page.source, page.page))
+        problems = tuple(self.typed_report()) if text is not None else ()
+        return ReadReport(total[0], len(short) if enough() else 0, problems)
 
     def add_text(self, text: str, source: str = "") -> bool:
         """Add one decoded QR text or pasted frame; False if it was not a usable frame."""
@@ -191,12 +243,16 @@ class RestoreSession:
             f"{needed} more line{'s' * (needed != 1)} needed (a code has {per_code} lines)"
         )
 
-    def _typed_layout(self) -> tuple[int, int, int] | None:
+    def _good_lines(self) -> dict[int, dict[int, str]]:
+        """The typed lines that pass their check: code number -> line number -> characters."""
         good: dict[int, dict[int, str]] = {}
         for tl in self.typed:
             if tl.ok:
                 good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
-        for lines in good.values():
+        return good
+
+    def _typed_layout(self) -> tuple[int, int, int] | None:
+        for lines in self._good_lines().values():
             if 1 in lines and 2 in lines and (layout := typed_layout(lines[1] + lines[2])):
                 return layout
         return None
@@ -208,10 +264,7 @@ class RestoreSession:
         """Typed lines still needed to rebuild the vault, once the kit's layout is known."""
         if self.kits and len(self.kits) == 1 and next(iter(self.kits.values())).frames.complete():
             return 0
-        good: dict[int, dict[int, str]] = {}
-        for tl in self.typed:
-            if tl.ok:
-                good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
+        good = self._good_lines()
         layout = self._typed_layout()
         if layout is None:
             return None
@@ -305,8 +358,7 @@ class RestoreSession:
 
     def status(self, kit_id: str | None = None) -> str:
         """A one-line account such as '13 of 16 codes read, 12 needed'."""
-        seen = self.kit(kit_id)
-        fs = seen.frames
+        fs = (seen := self.kit(kit_id)).frames
         counts = f"{len(fs.frames)} of {fs.n} codes read, {fs.k} needed"
         if len(self.kits) == 1:
             return counts
@@ -351,9 +403,8 @@ class RestoreSession:
         others = [s for s in self.summaries() if s.kit_id != newest.kit_id]
         complete = [s for s in others if s.complete]
         if complete:
-            # The one case that used to go wrong silently: an old kit in the box complete,
-            # the new one not (yet). Restoring the old one loses what changed since, so it
-            # takes a deliberate --kit.
+            # An old kit complete, the new one not (yet): restoring the old one would lose
+            # what changed since, so it takes a deliberate --kit.
             older = max(complete, key=lambda s: s.generation)
             raise InvalidData(
                 f"{head}; kit {short_id(older.kit_id)} (generation {older.generation}) is "

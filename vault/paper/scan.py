@@ -2,45 +2,36 @@
 
 The pipeline measured while planning (docs: DESIGN.md): PDFium renders each page in grayscale
 at 300 dpi, zxing-cpp finds the codes, and further passes with other settings recover codes
-the first pass missed (vault.scanpasses: which passes, in what order, and when to stop). PDFium
-is not thread-safe, so pages run in parallel in worker processes, and a caller that already
-holds enough codes can stop the scan between pages. Heavy imports happen inside functions so
-that `rvault --help` starts fast.
+the first pass missed (vault.paper.passes: which passes, in what order, and when to stop;
+vault.paper.pages: opening inputs within their caps). PDFium is not thread-safe, so pages
+run in parallel in worker processes, and a caller that already holds enough codes can stop
+the scan between pages. Heavy imports happen inside functions so `rvault --help` starts fast.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vault.errors import InvalidData, MissingInput
+from vault.paper.pages import (
+    DEFAULT_DPI,
+    MAX_PAGES,
+    expand_folders,
+    load_image,
+    open_image,
+    open_pdf,
+    render_page,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
 
     from PIL.Image import Image
-
-DEFAULT_DPI = 300
-# Caps so that a hostile or mistaken input cannot exhaust memory: a 12 MP phone photo is
-# 12 MP and an A4 scan at 600 dpi is 35 MP; nobody's recovery kit has 200 pages.
-MAX_PIXELS = 100_000_000
-MAX_PAGES = 200
-# PDFium decodes a page's embedded images at their full size whatever the render scale, so
-# they are bounded too, from their dictionaries, before rendering: a scanned page holds one
-# image of at most a few tens of megapixels. A page larger than 2 m a side is no scan, and
-# rendering its vector content would take seconds for nothing.
-MAX_IMAGE_OBJECTS = 256
-MAX_PAGE_POINTS = 2000 / 25.4 * 72
-# Only common scan and photo formats: every extra PIL decoder is extra attack surface.
-IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "PPM")
 _Task = tuple[str, str, int, int]  # source, "pdf" or "image", 0-based page, dpi
-# What a folder given as a source contributes: what scanners and phones write.
-FOLDER_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -66,86 +57,11 @@ def decode_image(img: Image, expect: int | None = None) -> list[str]:
     return reading_order(decode(img, expect).texts)
 
 
-def render_pdf_pages(pdf: bytes, dpi: int = DEFAULT_DPI) -> Iterator[Image]:
-    """Each page of a PDF as a grayscale image at `dpi`."""
-    doc = _open_pdf(pdf, "the PDF")
-    try:
-        for index in range(len(doc)):
-            yield _render(doc, index, dpi, "the PDF")
-    finally:
-        doc.close()
-
-
-def _open_pdf(pdf: bytes | str, source: str) -> Any:
-    import pypdfium2 as pdfium
-
-    try:
-        doc = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise InvalidData(
-                f"{source} is password-protected", hint="save an unprotected copy and retry"
-            ) from None
-        raise InvalidData(f"{source} is not a readable PDF (damaged or incomplete)") from None
-    pages = len(doc)
-    if pages > MAX_PAGES:
-        doc.close()
-        raise InvalidData(f"{source} has {pages} pages, more than the {MAX_PAGES} read")
-    return doc
-
-
-def _render(doc: Any, index: int, dpi: int, source: str) -> Image:
-    import pypdfium2 as pdfium
-
-    if dpi <= 0:
-        raise ValueError("dpi must be positive")
-    try:
-        page = doc[index]
-        width, height = page.get_size()
-        where = f"page {index + 1} of {source}"
-        if max(width, height) > MAX_PAGE_POINTS:
-            raise InvalidData(
-                f"{where} is {width / 72 * 0.0254:.0f} x {height / 72 * 0.0254:.0f} metres, "
-                "not a scanned or printed page"
-            )
-        _check_images(page, where)
-        # A page may declare any size (posters, forged PDFs): lower the resolution so the
-        # bitmap stays under the pixel cap rather than exhaust memory. Annotations are not
-        # drawn: a kit or a scan has none, and their appearance streams escape the checks.
-        scale = min(dpi / 72, math.sqrt(MAX_PIXELS / max(width * height, 1)))
-        image: Image = page.render(scale=scale, grayscale=True, draw_annots=False).to_pil()
-        return image
-    except pdfium.PdfiumError:
-        raise InvalidData(f"page {index + 1} of {source} could not be rendered") from None
-
-
-def _check_images(page: Any, where: str) -> None:
-    """Refuse a page whose embedded images would decode to more than the pixel cap."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    total = count = 0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=8):
-        count += 1
-        try:
-            w, h = obj.get_px_size()
-        except pdfium.PdfiumError:
-            continue  # no size: PDFium cannot decode it either
-        total += w * h
-        if count > MAX_IMAGE_OBJECTS or w * h > MAX_PIXELS or total > 2 * MAX_PIXELS:
-            raise InvalidData(
-                f"{where} holds images too large to read safely "
-                f"({max(w * h, total) // 1_000_000} megapixels, {count} images; "
-                f"the limit is {MAX_PIXELS // 1_000_000} megapixels a page)",
-                hint="scan or export the page again at 300-600 dpi",
-            )
-
-
 def scan_pdf(pdf: bytes, source: str = "<pdf>", dpi: int = DEFAULT_DPI) -> list[PageCodes]:
     """The rvault codes on every page of a PDF given as bytes, page by page."""
-    doc = _open_pdf(pdf, source)
+    doc = open_pdf(pdf, source)
     try:
-        return [_page_codes(_render(doc, i, dpi, source), source, i) for i in range(len(doc))]
+        return [_page_codes(render_page(doc, i, dpi, source), source, i) for i in range(len(doc))]
     finally:
         doc.close()
 
@@ -176,44 +92,6 @@ def _page_codes(
     return PageCodes(source, index + 1, texts, len(found.others), cut)
 
 
-def _open_image(path: str, index: int = 0) -> Image:
-    from PIL import Image as PILImage
-
-    PILImage.init()  # open() raises KeyError for a listed format whose plugin is not loaded
-    formats = [name for name in IMAGE_FORMATS if name in PILImage.OPEN]
-    # The pixel cap is checked from the header, before any pixel is decoded; PIL's own bomb
-    # warning (at 89 MP) is silenced because our cap is the one that applies.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-        try:
-            img = PILImage.open(path, formats=formats)
-            img.seek(index)  # the pages of a TIFF may differ in size
-        except PILImage.DecompressionBombError:
-            img = None
-    if img is None or img.width * img.height > MAX_PIXELS:
-        raise InvalidData(f"{path} is larger than {MAX_PIXELS // 1_000_000} megapixels")
-    return img
-
-
-def load_image(path: str, index: int = 0) -> Image:
-    """One image (or TIFF page) as greyscale, upright, within the pixel cap."""
-    from PIL import ImageOps
-
-    from vault.paper.passes import to_gray
-
-    try:
-        with _open_image(path, index) as img:
-            if img.format in ("JPEG", "MPO"):
-                img.draft("L", img.size)  # decode the luma plane only: ~2x faster
-            # Phones store photos sideways with an EXIF orientation tag.
-            return to_gray(ImageOps.exif_transpose(img))
-    except InvalidData:
-        raise
-    except Exception as exc:  # PIL raises many types on damaged files; none may escape.
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidData(f"{path} could not be read as an image ({reason})") from None
-
-
 def _scan_task(
     task: _Task,
     stop: Callable[[], bool] | None = None,
@@ -224,9 +102,9 @@ def _scan_task(
         return PageCodes(source, index + 1, ())
     if kind == "image":
         return _page_codes(load_image(source, index), source, index, stop, settled)
-    doc = _open_pdf(source, source)
+    doc = open_pdf(source, source)
     try:
-        return _page_codes(_render(doc, index, dpi, source), source, index, stop, settled)
+        return _page_codes(render_page(doc, index, dpi, source), source, index, stop, settled)
     finally:
         doc.close()
 
@@ -256,7 +134,7 @@ def _plan(path: str | Path, dpi: int) -> list[_Task]:
         raise InvalidData(f"{source} cannot be read ({exc.strerror or exc})") from None
     # The PDF header may follow a little junk; PDF readers look in the first 1024 bytes.
     if b"%PDF-" in head:
-        doc = _open_pdf(source, source)
+        doc = open_pdf(source, source)
         pages = len(doc)
         doc.close()
         return [(source, "pdf", i, dpi) for i in range(pages)]
@@ -266,7 +144,7 @@ def _plan(path: str | Path, dpi: int) -> list[_Task]:
             hint="export or convert the photo to JPEG or PNG",
         )
     try:
-        with _open_image(source) as img:
+        with open_image(source) as img:
             frames = getattr(img, "n_frames", 1)
     except InvalidData:
         raise
@@ -278,38 +156,6 @@ def _plan(path: str | Path, dpi: int) -> list[_Task]:
     if frames > MAX_PAGES:
         raise InvalidData(f"{source} has {frames} pages, more than the {MAX_PAGES} read")
     return [(source, "image", i, dpi) for i in range(frames)]
-
-
-def expand_folders(paths: Sequence[str | Path]) -> list[str]:
-    """Paths with each folder replaced by the PDFs and images directly inside it, by name.
-
-    A person told "put the photos in a folder" should not need wildcards: a folder is read
-    like the list of its PDF, PNG, JPEG and TIFF files (hidden files and subfolders skipped).
-    """
-    out: list[str] = []
-    for path in paths:
-        folder = Path(path)
-        if not folder.is_dir():
-            out.append(str(path))
-            continue
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError as exc:
-            raise MissingInput(f"{folder}: cannot read the folder ({exc.strerror})") from None
-        found = [
-            str(folder / name)
-            for name in names
-            if not name.startswith(".")
-            and name.lower().endswith(FOLDER_SUFFIXES)
-            and (folder / name).is_file()
-        ]
-        if not found:
-            raise MissingInput(
-                f"the folder {folder} holds no PDF, PNG, JPEG or TIFF files",
-                hint="put the photos or scans of the codes sheets in it, or name the files",
-            )
-        out.extend(found)
-    return out
 
 
 def _init_worker(cancelled: Event, settled: Event) -> None:

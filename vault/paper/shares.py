@@ -398,7 +398,7 @@ def _qr_texts(path: Path, data: bytes) -> list[str]:
     """
     import zxingcpp
 
-    from vault.paper.scan import load_image, render_pdf_pages
+    from vault.paper.pages import load_image, render_pdf_pages
 
     pages = render_pdf_pages(data) if data.startswith(b"%PDF") else iter([load_image(str(path))])
     texts = []
