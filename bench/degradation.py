@@ -2,7 +2,7 @@
 
 A real kit (a ~25 KB vault made with the library and a cheap KDF, printed by
 vault.paper.kit.make_kit with the default options: three A4 codes sheets) is rendered by PDFium at
-300 dpi, and every codes sheet is degraded with the PIL-only helpers of tests/degrade.py:
+300 dpi, and every codes sheet is degraded with the PIL-only helpers of tests/support/degrade.py:
 blur, noise, small and quarter rotations, perspective, uneven light and shadow, JPEG, lower
 scan resolutions, 12 MP phone photos of the page on a table, and codes destroyed by ink blots
 and torn or worn-through strips. Each (type, level) runs --seeds times with new random
@@ -48,8 +48,8 @@ from pathlib import Path
 from _common import ROOT, machine, table
 
 sys.path.insert(0, str(ROOT / "tests"))
-import degrade as d
 from PIL import Image
+from support import degrade as d
 
 from vault.errors import InvalidData
 from vault.paper.frames import parse_frame_text

@@ -140,18 +140,32 @@ def run_main(
     return Run(code, out.getvalue().decode(), err.getvalue().decode())
 
 
-def in_process(vault_path: Path, passphrase_file: Path) -> Callable[..., Run]:
-    """run(*args, stdin=...): `rvault` in-process (vault.cli.main) against one vault."""
+RV = Callable[..., Run]
+
+
+def in_process(vault_path: Path, passphrase_file: Path) -> RV:
+    """run(*args, stdin=..., **env): `rvault` in-process (vault.cli.main) against one vault."""
     env = {
         "RVAULT_FILE": str(vault_path),
         "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
         "RVAULT_LOCK_TIMEOUT": "5",
     }
 
-    def run(*args: str, stdin: str | bytes | None = None) -> Run:
-        return run_main(args, env, stdin)
+    def run(*args: str, stdin: str | bytes | None = None, **extra: str) -> Run:
+        return run_main(args, {**env, **extra}, stdin)
 
     return run
+
+
+@pytest.fixture
+def rv(vault_path: Path, passphrase_file: Path) -> RV:
+    """rv(*args, stdin=..., **env) runs `rvault` in-process against the test vault."""
+    return in_process(vault_path, passphrase_file)
+
+
+def canonical_json(doc: Any) -> bytes:
+    """JSON as the vault payload writes it: sorted keys, no spaces, UTF-8."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # Source for a child Python process: peak() is its own peak memory in KiB. Not ru_maxrss:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE
+from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, canonical_json
 
 import vault
 from vault import BackupCode, Entry, KdfParams, UsedCode, Vault, VaultError, VaultFile
@@ -500,17 +500,12 @@ def test_vault_bytes_round_trip() -> None:
     assert back.get("GitHub").codes[0] == BackupCode(GITHUB_CODES[0], True, "2030-01-01T00:00:00Z")
 
 
-def _canonical(doc: Any) -> bytes:
-    """JSON the way Vault.to_bytes writes it, so only the intended flaw differs."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def _payload_with(mutate: Any) -> bytes:
     v = Vault()
     v.add(codes_entry(codes=["aaaaa-11111"]))
     doc = json.loads(v.to_bytes())
     mutate(doc)
-    return _canonical(doc)
+    return canonical_json(doc)
 
 
 def _drop(key: str) -> Any:
@@ -526,11 +521,11 @@ MALFORMED_PAYLOADS = {
     "not utf-8": b"\xff\xfe{}",
     "top-level list": b"[]",
     "top-level null": b"null",
-    "no version": _canonical({"entries": [], "meta": {}}),
-    "entries not a list": _canonical({"version": 1, "entries": {}, "meta": {}}),
-    "no meta": _canonical({"version": 1, "entries": []}),
-    "entry is a string": _canonical({"version": 1, "entries": ["x"], "meta": {}}),
-    "entry is null": _canonical({"version": 1, "entries": [None], "meta": {}}),
+    "no version": canonical_json({"entries": [], "meta": {}}),
+    "entries not a list": canonical_json({"version": 1, "entries": {}, "meta": {}}),
+    "no meta": canonical_json({"version": 1, "entries": []}),
+    "entry is a string": canonical_json({"version": 1, "entries": ["x"], "meta": {}}),
+    "entry is null": canonical_json({"version": 1, "entries": [None], "meta": {}}),
     "entry without name": _payload_with(_drop("name")),
     "entry without codes": _payload_with(_drop("codes")),
     "entry without id": _payload_with(_drop("id")),
@@ -566,7 +561,7 @@ def test_malformed_payload_is_corrupt_vault(payload: bytes) -> None:
 
 def test_unknown_payload_version_is_refused_as_data() -> None:
     with pytest.raises(InvalidData) as info:
-        Vault.from_bytes(_canonical({"version": 3, "entries": [], "meta": {}}))
+        Vault.from_bytes(canonical_json({"version": 3, "entries": [], "meta": {}}))
     assert info.value.exit_code == 65
 
 

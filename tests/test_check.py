@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import CHEAP_KDF, PASSPHRASE, Run, in_process
+from conftest import CHEAP_KDF, PASSPHRASE, RV, Run
 
 from vault import BackupCode, Entry, KdfParams, VaultFile
 from vault.check import LOW_CODES, check_vault
@@ -24,15 +23,6 @@ INIT = ["init", "--weak-kdf", "--kdf-memory", "1", "--kdf-time", "1", "--kdf-par
 CODES = [f"code{i:02d}-secret{i:02d}" for i in range(1, 6)]
 TOTP = "JBSWY3DPEHPK3PXP"
 FIELDS = {"id", "severity", "message", "fix", "entry"}
-
-
-RV = Callable[..., Run]
-
-
-@pytest.fixture
-def rv(vault_path: Path, passphrase_file: Path) -> RV:
-    """rv(*args, stdin=...) runs rvault in-process against the test vault."""
-    return in_process(vault_path, passphrase_file)
 
 
 @pytest.fixture
@@ -58,6 +48,7 @@ def test_all_well_exits_0(ready: RV) -> None:
     assert text.code == 0 and "All is well" in text.stdout
 
 
+@pytest.mark.slow
 def test_fresh_vault_needs_attention_most_urgent_first(rv: RV) -> None:
     assert rv(*INIT).code == 0
     r = rv("check", "--json")  # with the KDF check: the cheap test KDF is far below default
@@ -208,6 +199,7 @@ def test_log_records_history_without_secrets(ready: RV) -> None:
     assert text.code == 0 and "code-used" in text.stdout and "reviewed" in text.stdout
 
 
+@pytest.mark.slow
 def test_no_secret_in_check_or_log_output(ready: RV, tmp_path: Path) -> None:
     assert ready("use", "GitHub").code == 0
     assert ready("edit", "Mail", "--secret", stdin="GEZDGNBVGY3TQOJQ").code == 0

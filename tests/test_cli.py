@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CHEAP_KDF, CLEAN_ENV, EXAMPLES, PASSPHRASE, Run, run_main, run_rvault
+from conftest import CHEAP_KDF, CLEAN_ENV, EXAMPLES, PASSPHRASE, RV, Run, run_main, run_rvault
 
 from vault import BackupCode, Entry, VaultFile
 from vault.errors import EXIT_CODES, NothingLeft
@@ -70,9 +70,6 @@ def assert_one_line_error(stderr: str) -> None:
     assert all(line.startswith("hint: ") for line in rest), stderr
 
 
-RV = Callable[..., Run]
-
-
 @pytest.fixture
 def env(vault_path: Path, passphrase_file: Path) -> dict[str, str]:
     """RVAULT_FILE and RVAULT_PASSPHRASE_FILE for the test vault."""
@@ -81,16 +78,6 @@ def env(vault_path: Path, passphrase_file: Path) -> dict[str, str]:
         "RVAULT_PASSPHRASE_FILE": str(passphrase_file),
         "RVAULT_LOCK_TIMEOUT": "5",
     }
-
-
-@pytest.fixture
-def rv(env: dict[str, str]) -> RV:
-    """rv(*args, stdin=..., **env) runs the CLI in-process against the test vault."""
-
-    def run(*args: str, stdin: str | None = None, **extra: str) -> Run:
-        return rvault(list(args), stdin=stdin, env={**env, **extra})
-
-    return run
 
 
 @pytest.fixture
@@ -778,6 +765,7 @@ def test_vault_location_precedence(
     assert info["vault_id"] == ids[winner]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG data dir is Linux's")
 def test_default_location_is_the_user_data_dir(
     tmp_path: Path, passphrase_file: Path, sub_env: dict[str, str]
@@ -1000,6 +988,7 @@ EXIT_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", EXIT_CASES.values(), ids=EXIT_CASES.keys())
 def test_exit_codes(
     vf: VaultFile, vault_path: Path, sub_env: dict[str, str], case: ExitCase
@@ -1085,6 +1074,7 @@ def test_wrong_passphrase_exit_3_and_file_unchanged(
 # --- the passphrase never leaks --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_passphrase_never_printed(
     rv: RV, tmp_path: Path, sub_env: dict[str, str], vault_path: Path
 ) -> None:
@@ -1133,6 +1123,7 @@ def test_passphrase_never_printed(
         assert NEW_PASSPHRASE not in text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
 def test_passphrase_never_in_any_process_argv(tmp_path: Path) -> None:
     canary = f"argv canary {secrets.token_hex(12)}"
@@ -1208,6 +1199,7 @@ def test_python_m_vault_help(sub_env: dict[str, str]) -> None:
     assert set(COMMANDS) <= set(_listed_commands(r.stdout))
 
 
+@pytest.mark.slow
 def test_console_script(sub_env: dict[str, str], vault_path: Path) -> None:
     script = _console_script()
     run = {
@@ -1259,6 +1251,7 @@ def test_command_help(command: str) -> None:
 # --- a real-process round trip and file permissions ------------------------------------------
 
 
+@pytest.mark.slow
 def test_subprocess_round_trip(sub_env: dict[str, str], vault_path: Path) -> None:
     steps: list[tuple[list[str], str, int]] = [
         (INIT, "", 0),

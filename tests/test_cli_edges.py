@@ -72,6 +72,7 @@ def test_debug_keeps_the_exit_code(
     assert "Traceback" in res.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130(cli_env: dict[str, str], vault_path: Path) -> None:
     # A slow KDF gives time to interrupt mid-unlock.
     slow = [
@@ -103,6 +104,7 @@ def test_ctrl_c_exits_130(cli_env: dict[str, str], vault_path: Path) -> None:
     assert vault_path.read_bytes() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["abc", "nan", "-1", "inf"])
 def test_bad_lock_timeout_is_a_usage_error(
     cli_env: dict[str, str], github: VaultFile, value: str
@@ -125,6 +127,7 @@ def test_empty_vault_option_is_refused(cli_env: dict[str, str], github: VaultFil
     assert remaining(github) == 16
 
 
+@pytest.mark.slow
 def test_missing_vault_leaves_nothing_behind(cli_env: dict[str, str], tmp_path: Path) -> None:
     target = tmp_path / "nodir" / "sub" / "v.rvault"
     for args in (["add", "x", "--kind", "note"], ["use", "x"], ["passwd"], ["list"]):
@@ -163,6 +166,7 @@ def test_editor_with_passphrase_on_stdin(
     assert github.load(PASSPHRASE).get("Bank").secret == "PIN 4321"
 
 
+@pytest.mark.slow
 def test_totp_from_otpauth_uri(cli_env: dict[str, str], github: VaultFile) -> None:
     uri = "otpauth://totp/Example:alice@example.com?secret=JBSW Y3DP EHPK 3PXP&issuer=Example"
     res = run_rvault(["add", "Example", "--kind", "totp"], cli_env, stdin=uri.replace(" ", ""))

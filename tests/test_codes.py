@@ -352,6 +352,7 @@ def _parse_both(text: str) -> None:
         assert parse_recovery_key(text).value
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(st.text())
 def test_random_text_only_raises_invalid_data(text: str) -> None:

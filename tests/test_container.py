@@ -265,6 +265,7 @@ def test_mutated_file_is_refused_as_corrupt(sample: Sample, data: st.DataObject)
 CHEAP_WORK_KIB_PASSES = 16 * 1024
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_forged_mutation_never_opens(sample: Sample, scratch: Path, data: st.DataObject) -> None:

@@ -117,6 +117,7 @@ def test_cli_refuses_weak_kdf_without_flag(cli_env: dict[str, str], vault_path: 
     assert "weak key derivation" in res.stderr
 
 
+@pytest.mark.slow
 def test_cli_init_calibrates_at_floor(cli_env: dict[str, str], vault_path: Path) -> None:
     # 64 MiB is the policy floor; a tiny target still yields at least 3 passes.
     res = run_rvault(["init", "--kdf-memory", "64", "--kdf-target", "0.01"], cli_env)

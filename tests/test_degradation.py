@@ -1,6 +1,6 @@
 """Restore from real paper: real kit PDFs, damaged the ways scanners, cameras and accidents do.
 
-Two real kits (tests/degrade.py): a one-page kit (6 codes, any 4 restore) and a kit of three
+Two real kits (tests/support/degrade.py): a one-page kit (6 codes, any 4 restore) and a kit of three
 codes sheets (any 10 of its codes restore), rendered by PDFium at 300 dpi. Each case degrades
 the codes sheets with PIL (seeded), reads them with vault.paper.scan as `rvault restore` does, and
 rebuilds the vault with a RestoreSession: the result must be the kit's vault file byte for
@@ -18,9 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import degrade as d
 import pytest
 from PIL import Image
+from support import degrade as d
 
 from vault.errors import InvalidData
 from vault.paper.frames import parse_frame_text
@@ -126,6 +126,7 @@ SCANS: dict[str, Degrade] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", list(SCANS))
 def test_degraded_scan_restores(one: d.Kit, how: str) -> None:
     pages = [decode_image(SCANS[how](one.pages[p])) for p in one.sheets]
@@ -224,6 +225,7 @@ def torn_rows(kit: d.Kit, count: int) -> list[int]:
     return sorted(order[:count])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lost", [[2, 3], [0, 5], [1, 4], lose(6, 2, 4), lose(6, 2, 5)], ids=str)
 def test_one_page_kit_survives_its_budget(one: d.Kit, lost: list[int]) -> None:
     pages = read_damaged(one, lost)
@@ -231,6 +233,7 @@ def test_one_page_kit_survives_its_budget(one: d.Kit, lost: list[int]) -> None:
     assert session_of(pages).finish() == one.vault
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lost", [[0, 2, 3], [1, 4, 5]], ids=str)
 def test_one_page_kit_beyond_its_budget_names_the_missing_codes(
     one: d.Kit, lost: list[int]
@@ -238,6 +241,7 @@ def test_one_page_kit_beyond_its_budget_names_the_missing_codes(
     assert_names_missing(one, read_damaged(one, lost), lost)
 
 
+@pytest.mark.slow
 def test_a_tear_down_a_column_names_codes_1_3_5(one: d.Kit) -> None:
     page = d.torn_column(one.pages[one.sheets[0]], one, column=0)
     assert_names_missing(one, [decode_image(page)], [0, 2, 4])
@@ -286,6 +290,7 @@ def test_a_clean_sheet_needs_one_pass_and_a_cover_few(one: d.Kit) -> None:
     assert cover.texts == {} and cover.passes == BLIND_PASSES
 
 
+@pytest.mark.slow
 def test_a_sheet_missing_a_code_gets_every_pass(one: d.Kit) -> None:
     found = decode(d.destroy(one, [3])[one.sheets[0]])
     assert len(found.texts) == 5 and found.passes == len(PASSES)
@@ -304,6 +309,7 @@ HARD: dict[str, tuple[int, Degrade]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", list(HARD))
 def test_a_hard_page_is_read_by_the_later_passes(multi: d.Kit, how: str) -> None:
     dpi, damage = HARD[how]
@@ -313,6 +319,7 @@ def test_a_hard_page_is_read_by_the_later_passes(multi: d.Kit, how: str) -> None
     assert found.new_per_pass[0] < 6 and len(found.texts) == 6
 
 
+@pytest.mark.slow
 def test_two_sheets_in_one_image(multi: d.Kit) -> None:
     # Two pages photographed side by side: the codes of both sheets are expected.
     first, second = (multi.pages[p] for p in multi.sheets[:2])
@@ -335,6 +342,7 @@ def page_files(kit: d.Kit, folder: Path) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_scan_stops_once_the_vault_can_be_rebuilt(multi: d.Kit, tmp_path: Path) -> None:
     # Cover, index and two full codes sheets hold 12 codes, 10 needed: the third sheet is
     # never read.
@@ -355,6 +363,7 @@ def test_scan_stops_once_the_vault_can_be_rebuilt(multi: d.Kit, tmp_path: Path) 
     assert session.finish() == multi.vault
 
 
+@pytest.mark.slow
 def test_parallel_scan_stops_and_leaves_no_worker(multi: d.Kit, tmp_path: Path) -> None:
     paths = page_files(multi, tmp_path) * 3  # 15 pages
     results = list(scan_paths(paths, workers=2, stop=lambda: True))

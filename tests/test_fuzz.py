@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -264,6 +265,7 @@ def test_restore_session_arbitrary_lines(lines: list[str]) -> None:
     ours(session.finish)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_restore_session_mutated_real_lines(data: st.DataObject) -> None:
@@ -353,7 +355,7 @@ def transfer_link(payload: bytes) -> str:
 @functools.cache
 def real_transfer_payload() -> bytes:
     """A Google transfer payload from the protobuf runtime (tests/otp_fixtures.py)."""
-    from otp_fixtures import GoogleAccount, payload_bytes
+    from support.otp_fixtures import GoogleAccount, payload_bytes
 
     accounts = [
         GoogleAccount(b"0123456789abcdefghij", "Example:alice", "Example"),
@@ -397,6 +399,7 @@ def import_text(content: str | bytes) -> None:
     vault.to_bytes()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_exports_mutated_text(data: st.DataObject) -> None:

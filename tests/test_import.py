@@ -17,15 +17,14 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, Run, in_process, run_rvault
+from conftest import CHEAP_KDF, EXAMPLES, PASSPHRASE, RV, Run, run_rvault
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from otp_fixtures import (
+from support.otp_fixtures import (
     ALGORITHM,
     DIGITS,
     HOTP,
@@ -99,15 +98,6 @@ def assert_error_only(stderr: str, *words: str) -> None:
     assert all(line.startswith("hint: ") for line in lines[1:]), stderr
     for word in words:
         assert word in lines[0], (word, stderr)
-
-
-RV = Callable[..., Run]
-
-
-@pytest.fixture
-def rv(vf: VaultFile, passphrase_file: Path) -> RV:
-    """rv(*args, stdin=...) runs `rvault` in-process (vault.cli.main) against the test vault."""
-    return in_process(vf.path, passphrase_file)
 
 
 # --- Google Authenticator transfer payloads -----------------------------------------------
@@ -1125,6 +1115,7 @@ _keys = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(

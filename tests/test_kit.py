@@ -18,7 +18,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 from conftest import PASSPHRASE
-from kitutil import (
+from PIL import Image
+from support.kitutil import (
     Kit,
     build_kit,
     fill_vault,
@@ -30,7 +31,6 @@ from kitutil import (
     rvault,
     sample_entries,
 )
-from PIL import Image
 
 import vault.paper.kit_pdf
 import vault.paper.qr
@@ -105,6 +105,7 @@ def kit(request: pytest.FixtureRequest) -> Kit:
     return built
 
 
+@pytest.mark.slow
 def test_the_kits_are_what_the_tests_need(single: Kit, letter: Kit, large: Kit) -> None:
     assert (single.n, single.k, single.report.text) == (3, 1, True)
     assert (letter.n, letter.k, letter.report.text) == (6, 3, True)
@@ -162,6 +163,7 @@ def test_the_kit_holds_the_generation_that_records_it(kit: Kit) -> None:
 # --- 2. lost codes -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_restores_with_any_n_minus_k_codes_blanked(kit: Kit, seed: int) -> None:
     lost = random.Random(seed).sample(range(kit.n), kit.n - kit.k)
@@ -171,6 +173,7 @@ def test_restores_with_any_n_minus_k_codes_blanked(kit: Kit, seed: int) -> None:
     assert restore_texts(pages) == kit.before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["letter", "large"])
 def test_one_code_too_many_lost_names_what_is_missing(
     name: str, request: pytest.FixtureRequest
@@ -230,6 +233,7 @@ def test_shuffled_and_duplicated_pages_restore(large: Kit, seed: int) -> None:
 # --- 4. pages of another kit -------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("intruder_first", [False, True])
 def test_a_newer_kit_of_the_same_vault_wins_and_kit_chooses_either(
     single: Kit, single_again: Kit, intruder_first: bool
@@ -393,6 +397,7 @@ def _assert_nothing_kept(vf: VaultFile, before: bytes, folder: Path, listing: se
     assert {p.name for p in folder.iterdir()} == listing  # no PDF, no temp file
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["blank", "garbled"])
 def test_verify_refuses_a_kit_with_an_unreadable_code(
     small_vf: VaultFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
@@ -430,6 +435,7 @@ def test_verify_refuses_a_kit_whose_printed_text_is_wrong(
     assert make_kit(small_vf, PASSPHRASE, tmp_path / "kit.pdf", KitOptions(text=True)).text
 
 
+@pytest.mark.slow
 def test_verify_failure_through_the_cli_exits_65(
     small_vf: VaultFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -525,6 +531,7 @@ def medium(tmp_path_factory: pytest.TempPathFactory) -> VaultFile:
 
 # n = k + max(2, ceil(k * parity)), then rounded up to whole sheets of 6: the last sheet's
 # empty places carry extra spares at no cost in paper.
+@pytest.mark.slow
 @pytest.mark.parametrize(("parity", "n"), [(0, 12), (25, 12), (50, 12), (100, 12), (200, 18)])
 def test_parity_sets_the_number_of_spare_codes(
     medium: VaultFile, tmp_path: Path, parity: float, n: int
@@ -548,6 +555,7 @@ def test_a_single_code_vault_still_gets_two_spares(
     assert report.n - report.k >= MIN_SPARE == 2
 
 
+@pytest.mark.slow
 def test_parity_option_on_the_command_line(medium: VaultFile, tmp_path: Path) -> None:
     secret = tmp_path / "pass.txt"
     secret.write_text(PASSPHRASE + "\n")
@@ -583,6 +591,7 @@ def test_codes_with_100_or_more_typed_lines_verify(vf: VaultFile, tmp_path: Path
     assert session.finish() == vf.path.read_bytes()
 
 
+@pytest.mark.slow
 def test_codes_of_one_kit_needing_different_qr_versions_still_print() -> None:
     rng = random.Random(0)
     data, vault_id, kit_id = rng.randbytes(340), rng.randbytes(16), rng.randbytes(8)

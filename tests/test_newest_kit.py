@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE
-from kitutil import Kit, build_kit, fill_vault, new_vault, rvault, sample_entries
 from PIL import Image
+from support.kitutil import Kit, build_kit, fill_vault, new_vault, rvault, sample_entries
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
@@ -109,6 +109,7 @@ def session_of(*pages: list[list[str]]) -> RestoreSession:
     return session
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_first", [True, False])
 def test_the_newest_complete_kit_wins_in_either_order(kits: Kits, old_first: bool) -> None:
     a, b = kits.a.decoded, kits.b.decoded
@@ -223,6 +224,7 @@ def test_frameset_picks_the_group_that_rebuilds() -> None:
 # --- the library: scanning with early stopping -------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_early_stopping_still_sees_a_newer_kit_after_a_complete_old_one(
     kits: Kits, workers: int
@@ -238,8 +240,9 @@ def test_early_stopping_still_sees_a_newer_kit_after_a_complete_old_one(
     assert session.finish() == kits.b.before
 
 
+@pytest.mark.slow
 def test_a_page_cut_short_is_read_again_when_its_kit_turns_out_newer(kits: Kits) -> None:
-    from degrade import blur
+    from support.degrade import blur
 
     # Codes blurred by 3 px are read only by a later pass (sharpening), so the first pass of
     # this sheet reads just the k - 1 clean codes. Kit A being complete, the page is cut
@@ -268,6 +271,7 @@ def test_a_page_cut_short_is_read_again_when_its_kit_turns_out_newer(kits: Kits)
 # --- the command line --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_first", [True, False])
 def test_restore_from_both_pdfs_restores_the_newer(
     kits: Kits, tmp_path: Path, old_first: bool
@@ -281,6 +285,7 @@ def test_restore_from_both_pdfs_restores_the_newer(
     assert f"kit {kits.b.short_id} (generation {kits.b.report.generation}): " in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_first", [True, False])
 def test_restore_from_page_photos_restores_the_newer(
     kits: Kits, tmp_path: Path, old_first: bool
@@ -293,6 +298,7 @@ def test_restore_from_page_photos_restores_the_newer(
     assert ignored_line(kits.a, "an older kit of the same vault") in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old_first", [True, False])
 def test_restore_refuses_an_older_complete_kit_beside_a_newer_incomplete_one(
     kits: Kits, tmp_path: Path, old_first: bool
@@ -322,6 +328,7 @@ def test_restore_refuses_an_older_complete_kit_beside_a_newer_incomplete_one(
     assert ignored_line(b, why, read=b.k - 1) in r.stderr
 
 
+@pytest.mark.slow
 def test_restore_refuses_kits_of_two_vaults_and_writes_nothing(kits: Kits, tmp_path: Path) -> None:
     out = tmp_path / "restored.rvault"
     sources = [str(kits.folder / "a.pdf"), str(kits.folder / "c.pdf")]
@@ -339,6 +346,7 @@ def test_restore_refuses_kits_of_two_vaults_and_writes_nothing(kits: Kits, tmp_p
     assert f"Ignored kit {kits.a.short_id} " in r.stderr and "a kit of another vault" in r.stderr
 
 
+@pytest.mark.slow
 def test_restore_ignores_and_reports_a_forged_stray_code(kits: Kits, tmp_path: Path) -> None:
     b = kits.b
     real = parse_frame_text(b.report.codes[0])
@@ -353,6 +361,7 @@ def test_restore_ignores_and_reports_a_forged_stray_code(kits: Kits, tmp_path: P
     )
 
 
+@pytest.mark.slow
 def test_verify_kit_checks_the_newest_and_names_the_older(kits: Kits) -> None:
     pdfs = [str(kits.folder / "a.pdf"), str(kits.folder / "b.pdf")]
     r = rvault(["verify-kit", *pdfs], kits.env)
@@ -361,6 +370,7 @@ def test_verify_kit_checks_the_newest_and_names_the_older(kits: Kits) -> None:
     assert f"kit {kits.b.short_id}: matches the current vault" in r.stdout
 
 
+@pytest.mark.slow
 def test_recover_uses_the_newest_kit(kits: Kits, tmp_path: Path) -> None:
     new_pass = tmp_path / "new-passphrase.txt"
     new_pass.write_text("a brand new passphrase for the vault, long enough\n")

@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, canonical_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -361,17 +361,12 @@ def test_settings_survive_the_payload() -> None:
     assert Vault.from_bytes(v.to_bytes()).get("A").otp == OtpSettings("SHA512", 8, 60)
 
 
-def _canonical(doc: object) -> bytes:
-    """JSON the way Vault.to_bytes writes it."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def _version_1(v: Vault) -> bytes:
     doc = json.loads(v.to_bytes())
     doc["version"] = 1
     for entry in doc["entries"]:
         del entry["otp"]
-    return _canonical(doc)
+    return canonical_json(doc)
 
 
 def test_version_1_payload_reads_with_the_usual_settings() -> None:
@@ -403,7 +398,7 @@ def test_malformed_otp_in_payload_is_corrupt(bad_otp: object) -> None:
     doc = json.loads(v.to_bytes())
     doc["entries"][0]["otp"] = bad_otp
     with pytest.raises(CorruptVault):
-        Vault.from_bytes(_canonical(doc))
+        Vault.from_bytes(canonical_json(doc))
 
 
 def _write_version_1(vf: VaultFile, v: Vault) -> bytes:

@@ -323,6 +323,7 @@ def test_a_wrong_key_or_a_wrong_share_passphrase_is_refused(
     assert_recovered(recover_bytes(data, key), entries, key, tmp_path / "ok.rvault")
 
 
+@pytest.mark.slow
 def test_cli_recovers_with_any_two_of_three_shares_and_refuses_one(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -346,6 +347,7 @@ def test_cli_recovers_with_any_two_of_three_shares_and_refuses_one(
     cli.assert_no_leaks()
 
 
+@pytest.mark.slow
 def test_cli_three_of_five_needs_three(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -366,6 +368,7 @@ def test_cli_three_of_five_needs_three(
     cli.assert_no_leaks()
 
 
+@pytest.mark.slow
 def test_cli_wrong_key_or_share_passphrase_exits_3(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -444,6 +447,7 @@ def test_shares_of_two_splits_never_combine_into_a_key_that_opens(
                     )
 
 
+@pytest.mark.slow
 def test_cli_shares_of_an_add_and_a_rotate_never_combine(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -507,6 +511,7 @@ def test_the_printed_form_of_a_key() -> None:
         format_printed_key(bytes(31))
 
 
+@pytest.mark.slow
 def test_every_single_character_typo_is_caught() -> None:
     for _ in range(3):
         key, text = _key_with_0_and_1()
@@ -576,6 +581,7 @@ def test_case_dashes_spaces_and_confusable_characters_are_accepted() -> None:
     assert sum(f != text for f in forms) == len(forms)
 
 
+@pytest.mark.slow
 def test_cli_typo_exits_65_without_any_key_derivation(
     filled: tuple[VaultFile, list[dict[str, Any]]],
     cli: Cli,
@@ -615,6 +621,7 @@ def test_cli_typo_exits_65_without_any_key_derivation(
 # --- 4. end to end from rendered sheets and a rendered kit --------------------------------
 
 
+@pytest.mark.slow
 def test_recover_from_rendered_share_sheets_and_kit(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -656,6 +663,7 @@ def test_recover_from_rendered_share_sheets_and_kit(
     cli.assert_no_leaks()
 
 
+@pytest.mark.slow
 def test_recover_from_a_rendered_recovery_sheet_and_kit(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -752,6 +760,7 @@ def test_add_twice_is_refused_with_a_hint_to_rotate(
     cli.assert_no_leaks()
 
 
+@pytest.mark.slow
 def test_rotate_makes_the_old_key_fail_and_the_new_one_work(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -819,6 +828,7 @@ def test_rm_with_a_wrong_passphrase_changes_nothing(
     cli.assert_no_leaks()
 
 
+@pytest.mark.slow
 def test_passwd_keeps_the_recovery_key_and_new_master_key_drops_it(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -858,6 +868,7 @@ def test_passwd_keeps_the_recovery_key_and_new_master_key_drops_it(
 # --- 7. a kit printed before the key is stale and cannot use it ---------------------------
 
 
+@pytest.mark.slow
 def test_a_kit_printed_before_the_key_is_stale_and_cannot_use_it(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -901,6 +912,7 @@ def test_rotate_and_rm_make_an_earlier_kit_stale(
 # --- 8. sheet files: private, and never left behind by a failure ---------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shares", [None, "2-of-3", "3-of-5"])
 def test_sheets_are_private_files(
     vf: VaultFile, cli: Cli, tmp_path: Path, shares: str | None
@@ -991,6 +1003,7 @@ def test_a_non_ascii_share_passphrase_is_a_clear_error(
     assert vf.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_more_shares_than_needed_still_recover(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -1025,6 +1038,7 @@ def _raw_cli(cli: Cli, *args: Arg) -> Run:
 # --- 9. issue 11: a stranger types the key and the shares ---------------------------------
 
 
+@pytest.mark.slow
 def test_a_single_typo_in_each_group_names_that_group_and_never_the_key() -> None:
     _, text = _key_with_0_and_1()
     groups = text.split("-")
@@ -1055,6 +1069,7 @@ def test_a_single_typo_in_each_group_names_that_group_and_never_the_key() -> Non
     assert tries == 0 or hits >= tries * 0.7, (hits, tries)
 
 
+@pytest.mark.slow
 def test_cli_key_file_on_two_lines_and_a_located_typo(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -1079,6 +1094,7 @@ def _share_file(cli: Cli, name: str, words: list[str]) -> Path:
     return cli.write(name, numbered(" ".join(words)))
 
 
+@pytest.mark.slow
 def test_cli_a_misspelt_share_word_names_share_word_and_suggestion(
     vf: VaultFile, cli: Cli, tmp_path: Path
 ) -> None:
@@ -1215,6 +1231,7 @@ class Terminal:
         return os.waitstatus_to_exitcode(status), self.out.decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_the_key_typed_on_two_lines_at_a_terminal(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -1255,6 +1272,7 @@ def test_the_key_typed_on_two_lines_at_a_terminal(
     assert_recovered(out.read_bytes(), entries, parse_printed_key(text), tmp_path / "c.rvault")
 
 
+@pytest.mark.slow
 def test_share_words_typed_at_a_terminal_restore_the_vault(
     filled: tuple[VaultFile, list[dict[str, Any]]], cli: Cli, tmp_path: Path
 ) -> None:
@@ -1293,6 +1311,7 @@ def test_share_words_typed_at_a_terminal_restore_the_vault(
     assert_recovered(out.read_bytes(), entries, key, tmp_path / "c.rvault")
 
 
+@pytest.mark.slow
 def test_too_few_typed_shares_say_how_many_more(vf: VaultFile, cli: Cli, tmp_path: Path) -> None:
     assert cli("recovery-key", "add", "--out", tmp_path / "rk.pdf", "--shares", "3-of-5").code == 0
     cli.typed_shares(tmp_path / "rk.pdf", 5)

@@ -19,7 +19,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 from conftest import PASSPHRASE, run_rvault
-from kitutil import (
+from PIL import Image
+from support.kitutil import (
     Run,
     assert_no_secret,
     fill_vault,
@@ -30,7 +31,6 @@ from kitutil import (
     sample_entries,
     secret_strings,
 )
-from PIL import Image
 
 from vault import VaultFile
 from vault.format import parse
@@ -141,6 +141,7 @@ def _mode(path: Path) -> int:
 # --- rvault kit --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kit_writes_a_private_verified_pdf(cli_kit: CliKit) -> None:
     r, pdf = cli_kit.run, cli_kit.pdf.read_bytes()
     assert r.stdout == ""
@@ -176,6 +177,7 @@ def test_kit_refuses_to_overwrite_without_force(cli_kit: CliKit, tmp_path: Path)
     assert cli_kit.vf.path.read_bytes() == vault_before  # not recorded
 
 
+@pytest.mark.slow
 def test_kit_force_replaces(cli_kit: CliKit, tmp_path: Path) -> None:
     target = tmp_path / "existing.pdf"
     target.write_bytes(b"old")
@@ -188,6 +190,7 @@ def test_kit_force_replaces(cli_kit: CliKit, tmp_path: Path) -> None:
     assert {parse_frame_text(t).kit_id.hex() for t in codes} == {cli_kit.meta_kit["id"]}
 
 
+@pytest.mark.slow
 def test_kit_paper_title_and_no_index(cli_kit: CliKit, tmp_path: Path) -> None:
     default_text = "\n".join(_page_texts(cli_kit.pdf.read_bytes()))
     assert "Index: the " in default_text and "Safe combination" in default_text
@@ -209,6 +212,7 @@ def test_kit_paper_title_and_no_index(cli_kit: CliKit, tmp_path: Path) -> None:
     assert len(_kit_codes(pdf)) == cli_kit.meta_kit["n"]
 
 
+@pytest.mark.slow
 def test_kit_text_and_no_text(tmp_path: Path, text_kit: CliKit) -> None:
     small = _make(tmp_path, 2000)  # small enough for text pages by default
     assert "(typeable text included)" in small.run.stderr
@@ -227,6 +231,7 @@ def test_kit_text_and_no_text(tmp_path: Path, text_kit: CliKit) -> None:
     assert {int(line[:3]) for line in lines if CODE_LINE.match(line)} == set(range(1, 13))
 
 
+@pytest.mark.slow
 def test_kit_qr_dir_writes_codes_that_decode_to_the_same_frames(
     cli_kit: CliKit, tmp_path: Path
 ) -> None:
@@ -272,6 +277,7 @@ def test_kit_with_a_wrong_passphrase_writes_nothing(cli_kit: CliKit, tmp_path: P
 # --- rvault restore ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restore_writes_a_private_vault_that_opens(cli_kit: CliKit, tmp_path: Path) -> None:
     out = tmp_path / "new.rvault"
     r = cli_kit.rv("restore", str(cli_kit.pdf), "--out", str(out))
@@ -287,6 +293,7 @@ def test_restore_writes_a_private_vault_that_opens(cli_kit: CliKit, tmp_path: Pa
     assert {"GitHub", "Microsoft", "Authenticator", "Safe combination"} <= names
 
 
+@pytest.mark.slow
 def test_restore_refuses_to_overwrite_without_force(cli_kit: CliKit, tmp_path: Path) -> None:
     out = tmp_path / "new.rvault"
     out.write_bytes(b"an older vault")
@@ -300,6 +307,7 @@ def test_restore_refuses_to_overwrite_without_force(cli_kit: CliKit, tmp_path: P
     assert out.read_bytes() == cli_kit.before
 
 
+@pytest.mark.slow
 def test_restore_from_page_photos_in_any_order(
     cli_kit: CliKit, page_images: list[Image.Image], tmp_path: Path
 ) -> None:
@@ -384,6 +392,7 @@ def test_restore_from_the_printed_text(text_kit: CliKit, tmp_path: Path) -> None
     assert out.read_bytes() == text_kit.before
 
 
+@pytest.mark.slow
 def test_restore_from_a_scanner_apps_lines(cli_kit: CliKit, tmp_path: Path) -> None:
     codes = _kit_codes(cli_kit.pdf.read_bytes())
     random.Random(8).shuffle(codes)
@@ -403,6 +412,7 @@ def test_restore_from_a_scanner_apps_lines(cli_kit: CliKit, tmp_path: Path) -> N
     assert (tmp_path / "piped.rvault").read_bytes() == cli_kit.before
 
 
+@pytest.mark.slow
 def test_restore_refuses_to_mix_kits_until_one_is_chosen(
     cli_kit: CliKit, page_images: list[Image.Image], tmp_path: Path
 ) -> None:
@@ -459,6 +469,7 @@ def test_no_secret_in_output_or_in_the_printed_kit(cli_kit: CliKit, text_kit: Cl
 # --- real processes ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kit_and_restore_in_real_processes(
     vf: VaultFile, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -484,6 +495,7 @@ def test_kit_and_restore_in_real_processes(
 # --- regressions: bugs found by this suite, fixed in vault/ ------------------------------
 
 
+@pytest.mark.slow
 def test_kit_qr_dir_clash_is_refused_before_anything_is_written(
     cli_kit: CliKit, tmp_path: Path
 ) -> None:

@@ -89,6 +89,7 @@ def image_files(pages: list[Image.Image], tmp_path_factory: pytest.TempPathFacto
     return [d / "p1.png", d / "p2.jpg", d / "both.tiff"]
 
 
+@pytest.mark.slow
 def test_scan_pdf_reads_every_code_once_in_reading_order(pdf: bytes, texts: list[str]) -> None:
     result = scan_pdf(pdf, source="kit.pdf")
     assert [(p.source, p.page) for p in result] == [("kit.pdf", 1), ("kit.pdf", 2)]
@@ -101,6 +102,7 @@ def test_rendered_pages_are_grayscale_at_the_asked_resolution(pages: list[Image.
     assert pages[0].size == (2481, 3508)  # A4 at 300 dpi
 
 
+@pytest.mark.slow
 def test_png_jpeg_and_multipage_tiff(image_files: list[Path], texts: list[str]) -> None:
     result = list(scan_paths(image_files, workers=1))
     got = {(Path(p.source).name, p.page): set(p.texts) for p in result}
@@ -112,6 +114,7 @@ def test_png_jpeg_and_multipage_tiff(image_files: list[Path], texts: list[str]) 
     }
 
 
+@pytest.mark.slow
 def test_process_pool_matches_sequential(image_files: list[Path]) -> None:
     calls: list[tuple[int, int]] = []
     children: list[int] = []
@@ -142,6 +145,7 @@ def test_single_page_runs_in_process(image_files: list[Path], texts: list[str]) 
     assert set(result[0].texts) == set(texts[:6]) and children == [0]
 
 
+@pytest.mark.slow
 def test_blurred_and_rotated_page_still_decodes(pages: list[Image.Image], texts: list[str]) -> None:
     worn = pages[0].filter(ImageFilter.GaussianBlur(1.0))
     worn = worn.rotate(2, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
@@ -149,6 +153,7 @@ def test_blurred_and_rotated_page_still_decodes(pages: list[Image.Image], texts:
     assert set(decode_image(worn, expect=6)) == set(texts[:6])
 
 
+@pytest.mark.slow
 def test_noisy_blurred_page_needs_the_later_passes(
     pages: list[Image.Image], texts: list[str]
 ) -> None:
@@ -187,6 +192,7 @@ def test_pdf_is_found_by_magic_bytes_not_extension(pdf: bytes, tmp_path: Path) -
     assert [len(p.texts) for p in result] == [6, 3]
 
 
+@pytest.mark.slow
 def test_other_qr_codes_are_ignored(texts: list[str]) -> None:
     page = Image.new("L", (2400, 1300), 255)
     page.paste(qr_image("HTTPS://EXAMPLE.COM/", px=8), (100, 100))
@@ -202,6 +208,7 @@ def _pdf_of_image(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_transparent_png_reads_against_white(texts: list[str], tmp_path: Path) -> None:
     code = qr_image(texts[0]).convert("LA")
     code.putalpha(code.getchannel("L").point(lambda v: 255 - v))  # black modules, clear rest

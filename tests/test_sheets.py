@@ -281,7 +281,7 @@ def _sheets(paper: str) -> list[bytes]:
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_every_sheet_ends_with_the_commands_that_get_a_code_out(paper: str) -> None:
-    from kitutil import pdf_text_lines
+    from support.kitutil import pdf_text_lines
 
     commands = _after_restore_commands()
     for pdf in _sheets(paper):

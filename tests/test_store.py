@@ -492,6 +492,7 @@ def test_stale_temp_cleanup_with_glob_characters_in_the_name(tmp_path: Path) -> 
 # --- locking -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_locked_vault_refuses_a_second_writer(vf: VaultFile, vault_path: Path) -> None:
     vf.add(PASSPHRASE, codes_entry("GitHub", 3))
     before = vault_path.read_bytes()
@@ -511,6 +512,7 @@ def test_locked_vault_refuses_a_second_writer(vf: VaultFile, vault_path: Path) -
     assert names(vf) == ["GitHub", "Mail"]
 
 
+@pytest.mark.slow
 def test_locked_vault_through_the_cli(
     vf: VaultFile, vault_path: Path, cli_env: dict[str, str]
 ) -> None:

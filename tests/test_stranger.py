@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE, Run, child_main, run_main
-from kitutil import fill_vault, new_vault, pad_to_safe_size, pdf_text_lines, sample_entries
+from support.kitutil import fill_vault, new_vault, pad_to_safe_size, pdf_text_lines, sample_entries
 
 from vault import VaultFile
 from vault.errors import InvalidData
@@ -97,6 +97,7 @@ def _default_vault(tmp_path: Path) -> Path:
 # --- 2. restore into the usual place --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restore_without_out_writes_the_usual_vault_and_list_just_works(
     paper: Paper, tmp_path: Path, env: dict[str, str | None]
 ) -> None:
@@ -113,6 +114,7 @@ def test_restore_without_out_writes_the_usual_vault_and_list_just_works(
     assert "GitHub" in listed.stdout
 
 
+@pytest.mark.slow
 def test_restore_never_replaces_the_usual_vault(
     paper: Paper, tmp_path: Path, env: dict[str, str | None]
 ) -> None:
@@ -324,6 +326,7 @@ def test_a_restored_vault_knows_the_kit_it_came_from(
 # --- the share sheets' own command, as printed ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_recover_as_the_share_sheet_says_into_the_usual_place(tmp_path: Path) -> None:
     import pypdfium2
 

@@ -72,6 +72,7 @@ def no_trace(res: subprocess.CompletedProcess[str]) -> None:
 # --- rvault totp ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rfc6238_vectors_through_the_cli(cli_env: dict[str, str], vf: VaultFile) -> None:
     for algorithm, seed in RFC_SEEDS.items():
         add_totp(cli_env, algorithm, seed, "--algorithm", algorithm, "--digits", "8")
@@ -84,6 +85,7 @@ def test_rfc6238_vectors_through_the_cli(cli_env: dict[str, str], vf: VaultFile)
             assert f"{algorithm}: valid for {left} more second{plural}." in res.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unix", [59, 1111111111, 2000000000, 20000000000])
 def test_at_accepts_utc_dates(cli_env: dict[str, str], vf: VaultFile, unix: int) -> None:
     add_totp(cli_env, "SHA1", RFC_SEEDS["SHA1"], "--digits", "8")
@@ -116,6 +118,7 @@ def test_code_for_now_matches_the_clock(cli_env: dict[str, str], vf: VaultFile) 
     no_trace(res)
 
 
+@pytest.mark.slow
 def test_clock_behind_the_vault_is_warned_but_the_code_is_printed(
     cli_env: dict[str, str], vf: VaultFile
 ) -> None:
@@ -169,6 +172,7 @@ def test_no_behind_warning_for_a_vault_changed_today(
     assert "cannot be right" not in res.stderr
 
 
+@pytest.mark.slow
 def test_watch_prints_each_new_code_and_stops_on_sigint(
     cli_env: dict[str, str], vf: VaultFile
 ) -> None:
@@ -233,6 +237,7 @@ def test_at_edge_values_are_usage_errors(cli_env: dict[str, str], vf: VaultFile,
     no_trace(res)
 
 
+@pytest.mark.slow
 def test_totp_of_a_non_totp_entry(cli_env: dict[str, str], vf: VaultFile) -> None:
     res = run_rvault(["add", "Key", "--kind", "recovery-key"], cli_env, stdin="ABCD-EFGH-IJKL\n")
     assert res.returncode == 0, res.stderr
@@ -253,6 +258,7 @@ def test_unusable_stored_seed_gets_a_hint(cli_env: dict[str, str], vf: VaultFile
     no_trace(res)
 
 
+@pytest.mark.slow
 def test_totp_never_prints_the_seed(cli_env: dict[str, str], vf: VaultFile) -> None:
     add_totp(cli_env, "Quiet", SEED.lower())
     for args in (["totp", "Quiet"], ["totp", "Quiet", "--at", "59"]):
@@ -335,6 +341,7 @@ def test_show_qr_decodes_to_the_entry(
     assert expected.secret not in res.stderr
 
 
+@pytest.mark.slow
 def test_show_png(cli_env: dict[str, str], vf: VaultFile, tmp_path: Path) -> None:
     link = f"otpauth://totp/Bank:me?secret={OTHER_SEED}&issuer=Bank&algorithm=SHA512&digits=8"
     add_totp(cli_env, "Bank", link)
@@ -367,6 +374,7 @@ def test_show_png(cli_env: dict[str, str], vf: VaultFile, tmp_path: Path) -> Non
         assert read_qr(img.convert("L")) == decoded
 
 
+@pytest.mark.slow
 def test_png_round_trips_through_import(
     cli_env: dict[str, str], vf: VaultFile, tmp_path: Path
 ) -> None:
@@ -392,6 +400,7 @@ def test_png_round_trips_through_import(
     assert (imported.issuer, imported.account) == ("Example: Inc", "alice@example.com")
 
 
+@pytest.mark.slow
 def test_qr_and_png_need_a_totp_entry(
     cli_env: dict[str, str], vf: VaultFile, tmp_path: Path
 ) -> None:
@@ -414,6 +423,7 @@ def test_qr_and_png_need_a_totp_entry(
 LINK_512 = f"otpauth://totp/Corp:bob?secret={SEED}&issuer=Corp&algorithm=SHA512&digits=8&period=60"
 
 
+@pytest.mark.slow
 def test_add_keeps_the_links_settings(cli_env: dict[str, str], vf: VaultFile) -> None:
     res = run_rvault(["add", "Corp", "--kind", "totp"], cli_env, stdin=LINK_512 + "\n")
     assert res.returncode == 0, res.stderr
@@ -494,6 +504,7 @@ def test_short_seed_is_accepted_with_a_warning(cli_env: dict[str, str], vf: Vaul
     assert "warning" not in res.stderr
 
 
+@pytest.mark.slow
 def test_edit_digits_changes_only_the_digits(cli_env: dict[str, str], vf: VaultFile) -> None:
     add_totp(cli_env, "E", SEED, "--algorithm", "SHA256", "--period", "60", "--issuer", "Iss")
     before = entry(vf, "E")
@@ -510,6 +521,7 @@ def test_edit_digits_changes_only_the_digits(cli_env: dict[str, str], vf: VaultF
     assert "  codes: SHA256, 8 digits, 60 s" in run_rvault(["show", "E"], cli_env).stdout
 
 
+@pytest.mark.slow
 def test_edit_secret_with_a_link_sets_seed_and_settings(
     cli_env: dict[str, str], vf: VaultFile
 ) -> None:
@@ -535,6 +547,7 @@ def test_edit_secret_rejects_a_bad_seed(cli_env: dict[str, str], vf: VaultFile) 
     no_trace(res)
 
 
+@pytest.mark.slow
 def test_otp_options_on_backup_codes_are_refused(
     cli_env: dict[str, str], vf: VaultFile, vault_path: Path
 ) -> None:

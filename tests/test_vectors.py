@@ -1,6 +1,6 @@
 """The committed test vectors (tests/vectors/): reproducible, and read alike by two readers.
 
-The library (`vault`) and tests/independent_decryptor.py (written from docs/FORMAT.md alone)
+The library (`vault`) and tests/support/independent_decryptor.py (written from docs/FORMAT.md alone)
 must both give every vector the outcome its manifest entry states, and the same payload.
 """
 
@@ -25,6 +25,7 @@ from unittest import mock
 
 import argon2.low_level
 import pytest
+from conftest import canonical_json
 
 from vault import errors
 from vault.format import parse
@@ -54,7 +55,8 @@ def _load_by_path(name: str, path: Path) -> ModuleType:
 
 
 generator = _load_by_path("rvault_test_vectors_generate", VECTORS / "generate.py")
-independent = _load_by_path("rvault_independent_decryptor", TESTS / "independent_decryptor.py")
+DECRYPTOR = TESTS / "support" / "independent_decryptor.py"
+independent = _load_by_path("rvault_independent_decryptor", DECRYPTOR)
 
 INDEPENDENT_ERRORS: dict[str, type[Exception]] = {
     "wrong_passphrase": independent.WrongPassphrase,
@@ -66,10 +68,6 @@ INDEPENDENT_ERRORS: dict[str, type[Exception]] = {
 
 def _case_id(case: dict[str, Any]) -> str:
     return f"{CASES.index(case):02d}-{Path(case['file']).stem}-{case['outcome']}"
-
-
-def _canonical(doc: Any) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class KdfRan(AssertionError):
@@ -140,7 +138,7 @@ def _check_against_manifest(case: dict[str, Any], result: Result, library: bool)
         assert [e["name"] for e in value["entries"]] == case["entry_names"]
     elif outcome == "success":
         assert value == case["payload"]
-        assert hashlib.sha256(_canonical(value)).hexdigest() == case["payload_sha256"]
+        assert hashlib.sha256(canonical_json(value)).hexdigest() == case["payload_sha256"]
         assert [e["name"] for e in value["entries"]] == case["entry_names"]
         # Proves the Argon2 counter is hooked into this reader, so a 0 below means something.
         assert derivations >= 1
@@ -151,6 +149,7 @@ def _check_against_manifest(case: dict[str, Any], result: Result, library: bool)
 # --- reproducibility -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_regenerating_gives_byte_identical_vectors(tmp_path: Path) -> None:
     if generator.zlib_fingerprint() != MANIFEST["zlib_fingerprint"]:
         pytest.skip(
@@ -235,7 +234,7 @@ def test_readers_agree(case: dict[str, Any]) -> None:
     ind_outcome, ind_value, _ = independent_result(index)
     assert lib_outcome == ind_outcome
     if lib_outcome == "success" and "read_as" not in case:
-        assert _canonical(lib_value) == _canonical(ind_value)
+        assert canonical_json(lib_value) == canonical_json(ind_value)
     elif lib_outcome == "success":
         # The decryptor returns the document as stored; the library upgrades it in memory.
         assert ind_value["version"] == 1 and lib_value["version"] == 2
@@ -273,7 +272,7 @@ def test_library_reads_vectors_without_writing(tmp_path: Path, case: dict[str, A
 
 
 def test_independent_decryptor_imports_nothing_from_vault() -> None:
-    tree = ast.parse((TESTS / "independent_decryptor.py").read_text(encoding="utf-8"))
+    tree = ast.parse(DECRYPTOR.read_text(encoding="utf-8"))
     allowed_third_party = {"argon2", "cryptography"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

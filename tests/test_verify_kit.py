@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE, run_main
-from kitutil import fill_vault, new_vault, pdf_text_lines, sample_entries
+from support.kitutil import fill_vault, new_vault, pdf_text_lines, sample_entries
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
@@ -41,6 +41,7 @@ def kit_setup(tmp_path: Path, passphrase_file: Path) -> tuple[VaultFile, Path, l
     return vf, pdf, scans
 
 
+@pytest.mark.slow
 def test_verify_kit_reports_every_code_and_the_match(
     kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path
 ) -> None:
@@ -54,6 +55,7 @@ def test_verify_kit_reports_every_code_and_the_match(
     assert "matches the current vault" in out
 
 
+@pytest.mark.slow
 def test_verify_kit_says_out_of_date_after_a_change(
     kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path
 ) -> None:
@@ -74,6 +76,7 @@ def test_verify_kit_says_out_of_date_after_a_change(
     assert code == 1 and "out of date" in out
 
 
+@pytest.mark.slow
 def test_verify_kit_of_another_vault(
     kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path, tmp_path: Path
 ) -> None:
@@ -84,6 +87,7 @@ def test_verify_kit_of_another_vault(
     assert "this kit belongs to another vault" in out
 
 
+@pytest.mark.slow
 def test_verify_kit_with_codes_missing_reports_them(
     kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path
 ) -> None:
@@ -125,6 +129,7 @@ def test_typed_restore_with_typos_within_budget(
     assert VaultFile(out).load(PASSPHRASE).has("GitHub")
 
 
+@pytest.mark.slow
 def test_typed_restore_beyond_budget_says_how_many_lines_more(
     kit_setup: tuple[VaultFile, Path, list[Path]],
 ) -> None:
@@ -143,6 +148,7 @@ def test_typed_restore_beyond_budget_says_how_many_lines_more(
         session.finish()
 
 
+@pytest.mark.slow
 def test_interactive_feedback_for_each_line(kit_setup: tuple[VaultFile, Path, list[Path]]) -> None:
     _, pdf, _ = kit_setup
     lines = typed_lines(pdf)
@@ -162,6 +168,7 @@ def test_interactive_feedback_for_each_line(kit_setup: tuple[VaultFile, Path, li
     session.finish()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_interactive_typed_restore_on_a_terminal(
     kit_setup: tuple[VaultFile, Path, list[Path]], cli_env: dict[str, str], tmp_path: Path
@@ -214,6 +221,7 @@ def test_interactive_typed_restore_on_a_terminal(
     assert VaultFile(out).load(PASSPHRASE).has("GitHub")
 
 
+@pytest.mark.slow
 def test_recover_from_typed_kit_text_with_the_recovery_key(
     kit_setup: tuple[VaultFile, Path, list[Path]], passphrase_file: Path, tmp_path: Path
 ) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE
-from degrade import photo
-from kitutil import new_vault
+from support.degrade import photo
+from support.kitutil import new_vault
 
 from vault import BackupCode, Entry, VaultFile
 from vault.paper.kit import make_kit

@@ -1,0 +1,1 @@
+"""Test support: kit helpers, degradation models, OTP fixtures, the independent decryptor."""
