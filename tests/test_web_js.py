@@ -378,3 +378,20 @@ def test_totp_gives_rfc_6238_and_python_codes() -> None:
     answers = node(requests)
     assert [a["code"] for a in answers] == expected
     assert answers[0]["left"] == 1  # 59 s into a 30 s period: one second left
+
+
+def test_the_vendored_files_match_their_pinned_checksums(tmp_path: Path) -> None:
+    import sys
+
+    script = TESTS.parent / "vault" / "web" / "vendor" / "refresh.py"
+    ok = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    # The check can fail: a copy of the vendor folder with one byte changed is refused.
+    copy = tmp_path / "vendor"
+    shutil.copytree(script.parent, copy)
+    build = copy / "hash-wasm" / "argon2.umd.min.js"
+    build.write_bytes(build.read_bytes() + b" ")
+    bad = subprocess.run(
+        [sys.executable, str(copy / "refresh.py"), "--check"], capture_output=True, text=True
+    )
+    assert bad.returncode == 1 and "does not match the manifest" in bad.stderr
