@@ -19,8 +19,17 @@ globalThis.hashwasm = {
 };
 
 const js = (name) => import(join(root, "js", name));
-const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container] =
-  await Promise.all(["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js"].map(js));
+const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container, printed, slip39] =
+  await Promise.all(
+    ["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js", "printed_key.js", "slip39.js"].map(js),
+  );
+// Counts PBKDF2 derivations, so a test can prove a forged share is refused before any.
+let pbkdf2Calls = 0;
+const deriveBits = crypto.subtle.deriveBits.bind(crypto.subtle);
+crypto.subtle.deriveBits = (algorithm, ...rest) => {
+  if (algorithm.name === "PBKDF2") pbkdf2Calls += 1;
+  return deriveBits(algorithm, ...rest);
+};
 
 const b64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
 const to64 = (bytes) => Buffer.from(bytes).toString("base64");
@@ -99,6 +108,22 @@ const ops = {
       Object.assign(out, failure(err));
     }
     return out;
+  },
+  async printed_key({ text }) {
+    try {
+      return { key: to64(await printed.parsePrintedKey(text)) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async combine({ shares, passphrase = "" }) {
+    pbkdf2Calls = 0;
+    try {
+      const key = await slip39.combineShares(shares.map((s) => s.split(" ")), new TextEncoder().encode(passphrase));
+      return { key: to64(key), pbkdf2Calls };
+    } catch (err) {
+      return { ...failure(err), hint: err.hint, pbkdf2Calls };
+    }
   },
   async totp({ secret, settings, t }) {
     return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
