@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import CHEAP_KDF, PASSPHRASE
+from support.rfc6238 import RFC6238, RFC6238_SEEDS
 from zfec import easyfec
 
 from vault import Entry, VaultFile
@@ -334,18 +335,6 @@ def test_typed_lines_that_no_kit_can_have_are_refused_as_python_does() -> None:
 
 
 # --- TOTP -------------------------------------------------------------------------------------
-
-RFC6238_SEEDS = {
-    "SHA1": b"12345678901234567890",
-    "SHA256": b"12345678901234567890123456789012",
-    "SHA512": b"1234567890" * 6 + b"1234",
-}
-RFC6238 = [
-    (59, "94287082", "46119246", "90693936"),
-    (1111111109, "07081804", "68084774", "25091201"),
-    (1234567890, "89005924", "91819424", "93441116"),
-    (20000000000, "65353130", "77737706", "47863826"),
-]
 
 
 def test_totp_gives_rfc_6238_and_python_codes() -> None:
