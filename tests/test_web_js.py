@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import CHEAP_KDF, PASSPHRASE
 from support.rfc6238 import RFC6238, RFC6238_SEEDS
+from support.webjs import b64, needs_node, node
 from zfec import easyfec
 
 from vault import Entry, VaultFile
@@ -29,9 +28,7 @@ from vault.paper.frames import encode, text_lines
 from vault.paper.restore import RestoreSession
 
 TESTS = Path(__file__).resolve().parent
-RUNNER = TESTS / "support" / "web_runner.mjs"
 VECTORS = TESTS / "vectors"
-NODE = shutil.which("node")
 OUTCOMES = {
     "success": None,
     "wrong_passphrase": "AuthenticationFailed",
@@ -39,32 +36,7 @@ OUTCOMES = {
     "unsupported": "Unsupported",
     "limit_exceeded": "LimitExceeded",
 }
-
-if NODE is None and os.environ.get("CI") == "true":
-    pytest.fail("Node.js is missing: apt-get install nodejs", pytrace=False)
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js: apt-get install nodejs")
-
-
-def b64(data: bytes) -> str:
-    """Base64 text for the runner."""
-    return base64.b64encode(data).decode()
-
-
-def node(requests: list[dict[str, Any]]) -> list[Any]:
-    """Answers of the JavaScript modules to a batch of requests, one Node process."""
-    assert NODE is not None
-    out = subprocess.run(
-        [NODE, str(RUNNER)],
-        input=json.dumps(requests),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    answers: list[Any] = json.loads(out.stdout)
-    assert len(answers) == len(requests)
-    return answers
+pytestmark = needs_node
 
 
 # --- vaults -----------------------------------------------------------------------------------
@@ -94,6 +66,27 @@ def test_every_vector_gives_the_cli_outcome() -> None:
     assert {c["outcome"] for c in cases} == set(OUTCOMES)
     assert any(c.get("refused_before_kdf") for c in cases)
     assert any(a["argon2Calls"] for a in answers)
+
+
+def test_bytes_after_the_zlib_stream_are_refused_though_node_accepts_them() -> None:
+    import zlib
+
+    data = zlib.compress(b'{"entries": []}')
+    vector = (VECTORS / "corrupt-zlib-trailing.rvault").read_bytes()
+    bare, good, padded, cut, opened = node(
+        [
+            {"op": "raw_inflate", "data": b64(data + b"\0")},
+            {"op": "inflate", "data": b64(data)},
+            {"op": "inflate", "data": b64(data + b"\0\0")},
+            {"op": "inflate", "data": b64(data[:-1])},
+            {"op": "open", "vault": b64(vector), "passphrase": "correct horse battery staple"},
+        ]
+    )
+    # The control: Node's DecompressionStream alone takes the padded stream (browsers do not).
+    assert base64.b64decode(bare["data"]) == b'{"entries": []}'
+    assert base64.b64decode(good["data"]) == b'{"entries": []}'
+    assert padded["error"] == cut["error"] == opened["error"] == "CorruptVault"
+    assert opened["argon2Calls"] == 1  # refused after the key opened the payload, as in the CLI
 
 
 def random_entries(rng: random.Random) -> list[Entry]:
@@ -384,90 +377,3 @@ def test_the_vendored_files_match_their_pinned_checksums(tmp_path: Path) -> None
         [sys.executable, str(copy / "refresh.py"), "--check"], capture_output=True, text=True
     )
     assert bad.returncode == 1 and "does not match the manifest" in bad.stderr
-
-
-# --- a forgotten passphrase: the printed key and its shares (issue 15) ----------------------
-
-
-def python_error(call: Any, *args: Any) -> tuple[str, str]:
-    """What the library says for a refused input: (class name, message)."""
-    from vault.errors import VaultError
-
-    try:
-        call(*args)
-    except VaultError as exc:
-        return type(exc).__name__, exc.message
-    raise AssertionError("the library accepted it")
-
-
-def test_the_printed_key_reads_and_names_typos_as_the_cli_does() -> None:
-    from vault.paper.recovery import format_printed_key, parse_printed_key
-
-    rng = random.Random(54)
-    keys = [rng.randbytes(32) for _ in range(6)]
-    texts = [format_printed_key(k) for k in keys]
-    typed = [t.lower().replace("-", " ") for t in texts]  # as a person may type it
-    broken = []
-    for t in texts * 4:
-        pos = rng.choice([i for i, c in enumerate(t) if c != "-"])
-        wrong = rng.choice([c for c in "0123456789ABCDEFGHJKMNPQRSTVWXYZ" if c != t[pos]])
-        broken.append(t[:pos] + wrong + t[pos + 1 :])
-    broken += [texts[0][:-3], texts[0] + "7", texts[0].replace("-", "", 1) + "*"]
-    answers = node([{"op": "printed_key", "text": t} for t in [*typed, *broken]])
-    for key, got in zip(keys, answers, strict=False):
-        assert base64.b64decode(got["key"]) == key
-    for text, got in zip(broken, answers[len(typed) :], strict=True):
-        assert (got["error"], got["message"]) == python_error(parse_printed_key, text), text
-
-
-def test_shares_combine_and_refuse_as_the_cli_does() -> None:
-    from vault.paper.shares import check_share, split_key
-
-    rng = random.Random(39)
-    key = rng.randbytes(32)
-    shares = split_key(key, 2, 3)
-    protected = split_key(key, 3, 5, b"extra words")
-    words = shares[0].split()
-    misspelt = " ".join([*words[:4], words[4][:3] + "qq", *words[5:]])
-    swapped = " ".join([*words[:7], words[8], words[7], *words[9:]])
-    forged = forge_exponent(shares[0], 15), forge_exponent(shares[1], 15)
-    cases = [
-        {"shares": [shares[0], shares[2]]},
-        {"shares": [shares[2], shares[1]]},
-        {"shares": protected[1:4], "passphrase": "extra words"},
-        {"shares": protected[:3], "passphrase": "wrong words"},
-        {"shares": [shares[0]]},
-        {"shares": [misspelt, shares[1]]},
-        {"shares": [swapped, shares[1]]},
-        {"shares": list(forged)},
-    ]
-    got = node([{"op": "combine", **c} for c in cases])
-    for answer in got[:3]:
-        assert base64.b64decode(answer["key"]) == key
-    # A wrong SLIP-39 passphrase gives another key, which only the vault's AEAD can refuse.
-    assert base64.b64decode(got[3]["key"]) != key
-    assert got[4]["message"] == "1 of the 2 shares needed were given: 1 more needed"
-    assert got[5]["message"] == python_error(check_share, misspelt.split(), "share 1 given")[1]
-    assert "word 5 is not a word used on share sheets" in got[5]["message"]
-    assert got[6]["message"] == python_error(check_share, swapped.split(), "share 1 given")[1]
-    assert "exponent 15" in got[7]["message"] and got[7]["pbkdf2Calls"] == 0
-    assert got[0]["pbkdf2Calls"] == 4  # the control: a real combine does run the rounds
-
-
-def forge_exponent(share: str, exponent: int) -> str:
-    """The share with another iteration exponent and a valid checksum (a forged sheet)."""
-    from shamir_mnemonic.share import Share
-
-    real = Share.from_mnemonic(share)
-    forged = Share(
-        real.identifier,
-        real.extendable,
-        exponent,
-        real.group_index,
-        real.group_threshold,
-        real.group_count,
-        real.index,
-        real.member_threshold,
-        real.value,
-    )
-    return forged.mnemonic()

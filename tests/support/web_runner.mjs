@@ -19,9 +19,9 @@ globalThis.hashwasm = {
 };
 
 const js = (name) => import(join(root, "js", name));
-const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container, printed, slip39] =
+const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container, printed, slip39, payload] =
   await Promise.all(
-    ["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js", "printed_key.js", "slip39.js"].map(js),
+    ["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js", "printed_key.js", "slip39.js", "payload.js"].map(js),
   );
 // Counts PBKDF2 derivations, so a test can prove a forged share is refused before any.
 let pbkdf2Calls = 0;
@@ -55,6 +55,22 @@ const ops = {
     try {
       const c = await container.parseContainer(b64(vault));
       return { doc: await openPayload(c, await unlockRecovery(c, b64(key))) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  // Node's own DecompressionStream, bare: the control showing it accepts bytes after the stream.
+  async raw_inflate({ data }) {
+    try {
+      const stream = new Blob([b64(data)]).stream().pipeThrough(new DecompressionStream("deflate"));
+      return { data: to64(new Uint8Array(await new Response(stream).arrayBuffer())) };
+    } catch (err) {
+      return { error: String(err) };
+    }
+  },
+  async inflate({ data }) {
+    try {
+      return { data: to64(await payload.inflate(b64(data))) };
     } catch (err) {
       return failure(err);
     }
