@@ -362,6 +362,24 @@ def test_totp_gives_rfc_6238_and_python_codes() -> None:
     assert answers[0]["left"] == 1  # 59 s into a 30 s period: one second left
 
 
+def test_totp_refuses_what_python_refuses_in_its_words() -> None:
+    from vault.errors import InvalidData
+    from vault.otp.totp import OtpSettings, totp
+
+    settings = OtpSettings("SHA1", 6, 30)
+    cases = [("JBSW Y3DP-ehpk\u200b3pxp==", 59), ("", 59), ("JBSWY3DP1", 59), ("JBSWY3D", 59)]
+    cases += [("JBSWY3DPEHPK3PXP", -31)]
+    answers = node(
+        [{"op": "totp", "secret": s, "settings": settings.to_json(), "t": t} for s, t in cases]
+    )
+    for (secret, when), got in zip(cases, answers, strict=True):
+        try:
+            want = {"code": totp(secret, settings, when)}
+        except InvalidData as exc:
+            want = {"error": "InvalidData", "message": exc.message}
+        assert {k: got[k] for k in want} == want, secret
+
+
 def test_the_vendored_files_match_their_pinned_checksums(tmp_path: Path) -> None:
     import sys
 

@@ -142,7 +142,11 @@ const ops = {
     }
   },
   async totp({ secret, settings, t }) {
-    return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
+    try {
+      return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
+    } catch (err) {
+      return failure(err);
+    }
   },
 };
 
