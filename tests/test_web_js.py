@@ -23,7 +23,10 @@ from zfec import easyfec
 
 from vault import Entry, VaultFile
 from vault.entry import BackupCode
+from vault.errors import VaultError
 from vault.format import parse
+from vault.keyslots import open_payload, unlock, unlock_recovery
+from vault.model import Vault
 from vault.paper.frames import encode, text_lines
 from vault.paper.restore import RestoreSession
 
@@ -42,6 +45,16 @@ pytestmark = needs_node
 # --- vaults -----------------------------------------------------------------------------------
 
 
+def library_outcome(data: bytes, passphrase: str) -> dict[str, str]:
+    """What the library says opening data: nothing, or its error's class, message and hint."""
+    try:
+        container = parse(data)
+        Vault.from_bytes(open_payload(container, unlock(container, passphrase)))
+    except VaultError as exc:
+        return {"error": type(exc).__name__, "message": exc.message, "hint": exc.hint}
+    return {}
+
+
 def test_every_vector_gives_the_cli_outcome() -> None:
     cases = json.loads((VECTORS / "vectors.json").read_text())["cases"]
     answers = node(
@@ -57,6 +70,10 @@ def test_every_vector_gives_the_cli_outcome() -> None:
     for case, got in zip(cases, answers, strict=True):
         where = f"{case['file']} ({case['outcome']})"
         assert got.get("error") == OUTCOMES[case["outcome"]], (where, got)
+        data = (VECTORS / case["file"]).read_bytes()
+        # The page says what the CLI says: the library's message and hint, word for word.
+        said = {k: got[k] for k in ("error", "message", "hint") if k in got}
+        assert said == library_outcome(data, case["passphrase"]), where
         if case["outcome"] == "success":
             # A version 1 document is read as the library reads it (upgraded in memory).
             assert got["doc"] == case.get("read_as", case["payload"]), where
@@ -135,14 +152,26 @@ def test_a_recovery_key_opens_the_vault_and_a_wrong_one_does_not(tmp_path: Path)
     key = bytes(range(32))
     vf.set_recovery_key(PASSPHRASE, key)
     data = b64(vf.path.read_bytes())
-    right, wrong = node(
+    plain = VaultFile(tmp_path / "plain.rvault")
+    plain.create(PASSPHRASE, CHEAP_KDF, allow_weak=True)
+    right, wrong, none = node(
         [
             {"op": "open_recovery", "vault": data, "key": b64(key)},
             {"op": "open_recovery", "vault": data, "key": b64(bytes(32))},
+            {"op": "open_recovery", "vault": b64(plain.path.read_bytes()), "key": b64(key)},
         ]
     )
     assert right["doc"] == json.loads(vf.load(PASSPHRASE).to_bytes())
-    assert wrong["error"] == "AuthenticationFailed"
+    for got, path in [(wrong, vf.path), (none, plain.path)]:
+        try:
+            unlock_recovery(parse(path.read_bytes()), bytes(32))
+        except VaultError as exc:
+            assert (got["error"], got["message"], got["hint"]) == (
+                type(exc).__name__,
+                exc.message,
+                exc.hint,
+            )
+    assert (wrong["error"], none["error"]) == ("AuthenticationFailed", "MissingInput")
 
 
 # --- the erasure code -------------------------------------------------------------------------

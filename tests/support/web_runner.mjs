@@ -35,10 +35,10 @@ const b64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
 const to64 = (bytes) => Buffer.from(bytes).toString("base64");
 
 function failure(err) {
-  if (!err || !err.name || !["AuthenticationFailed", "InvalidData", "CorruptVault", "Unsupported", "LimitExceeded"].includes(err.name)) {
+  if (!err || !err.name || !["AuthenticationFailed", "InvalidData", "CorruptVault", "Unsupported", "LimitExceeded", "MissingInput"].includes(err.name)) {
     throw err; // a bug, not an outcome: the test must see it
   }
-  return { error: err.name, message: err.message };
+  return { error: err.name, message: err.message, hint: err.hint };
 }
 
 const ops = {
@@ -138,7 +138,7 @@ const ops = {
       const key = await slip39.combineShares(shares.map((s) => s.split(" ")), new TextEncoder().encode(passphrase));
       return { key: to64(key), pbkdf2Calls };
     } catch (err) {
-      return { ...failure(err), hint: err.hint, pbkdf2Calls };
+      return { ...failure(err), pbkdf2Calls };
     }
   },
   async totp({ secret, settings, t }) {
