@@ -6,6 +6,10 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
+// Node 18 (Debian's nodejs) has WebCrypto only as node:crypto's webcrypto; 20 and later
+// also as a global, like browsers.
+if (!globalThis.crypto?.subtle) globalThis.crypto = (await import("node:crypto")).webcrypto;
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "vault", "web");
 const require = createRequire(import.meta.url);
 // The same vendored file the page embeds; its UMD wrapper exports through CommonJS here.
