@@ -28,8 +28,9 @@ SHEET_EC_LEVEL = "Q"
 QR_SIDE_MM = 45.0  # target symbol size: a phone frames it easily from a hand's length
 QR_MODULE_MM = (0.6, 1.0)  # >= 7 px per module at 300 dpi, and no bigger than a phone needs
 KEY_FONT, KEY_SIZE, KEY_SPACE = "Courier-Bold", 22.0, 2.0  # letter-spaced for copying by hand
-# Four columns of 9 rows leave room for the instructions on US Letter too.
-WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 16.0, 4
+# Four columns of 9 rows leave room for the instructions on US Letter too; at 16 pt leading
+# about 1 in 150 of the longest shares (16 of 16, a long title) overflowed Letter by 1 pt.
+WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 15.5, 4
 MAX_EXAMPLE_SHARES = 3  # more --share options would shrink the example command unreadably
 # A folder of photos: no wildcard to get wrong, and no --out (rvault picks its usual place).
 RECOVER = "rvault recover kit-photos{shares}"
