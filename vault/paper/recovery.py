@@ -70,7 +70,7 @@ def _checks(data_chars: str) -> str:
 def format_printed_key(key: bytes) -> str:
     """The key as printed: 54 Crockford characters in 9 dash-separated groups of 6."""
     if len(key) != KEY_LEN:
-        raise ValueError("a recovery key is 32 bytes")
+        raise ValueError(f"a recovery key is {KEY_LEN} bytes")
     chars = b32encode(key)
     chars += _checks(chars)
     return "-".join(chars[i : i + GROUP] for i in range(0, len(chars), GROUP))
