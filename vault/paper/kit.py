@@ -24,7 +24,7 @@ from vault.paper.frames import (
     parse_typed_line,
     plan,
 )
-from vault.paper.layout import FORMAT_MARK
+from vault.paper.layout import FORMAT_MARK, KIT_TITLE
 from vault.paper.restore import RestoreSession
 from vault.store import VaultFile
 
@@ -54,7 +54,7 @@ class KitOptions:
     """Choices for `rvault kit`."""
 
     paper: str = "a4"
-    title: str = "rvault recovery kit"
+    title: str = KIT_TITLE
     index: bool = True
     parity: float = DEFAULT_PARITY
     text: bool | None = None  # None: print typeable text when the vault is small enough

@@ -11,15 +11,11 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from vault.paper import layout as pk  # page geometry, fonts and text layout
 from vault.paper.frames import short_id
 from vault.paper.kit_pdf import AFTER_RESTORE
 from vault.paper.qr import qr_image
-
-if TYPE_CHECKING:
-    pass
 
 # The kit's level L leans on erasure coding across many codes; a sheet has one code and no
 # spare, so it takes Q (a quarter may be smudged or torn) while staying small: version 5 for
