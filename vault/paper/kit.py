@@ -24,8 +24,9 @@ from vault.paper.frames import (
     parse_typed_line,
     plan,
 )
-from vault.paper.layout import FORMAT_MARK, KIT_TITLE
+from vault.paper.layout import FORMAT_MARK
 from vault.paper.restore import RestoreSession
+from vault.policy import KIT_TITLE
 from vault.store import VaultFile
 
 DEFAULT_PARITY = 25.0

@@ -15,7 +15,6 @@ from vault.paper.layout import (
     CODES_PER_PAGE,
     FORMAT_MARK,
     HEADER_MM,
-    KIT_TITLE,
     LABEL_SIZE,
     MARGIN_MM,
     MM,
@@ -35,6 +34,7 @@ from vault.paper.layout import (
     wrap,
 )
 from vault.paper.qr import qr_matrix_image
+from vault.policy import KIT_TITLE
 
 RESTORE_PHOTOS = "rvault restore kit-photos"
 RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed

@@ -33,7 +33,6 @@ MIN_MODULE_MM = 5 * 25.4 / 300
 PX_PER_MODULE = 1
 HEADER_SIZE, HINT_SIZE, LABEL_SIZE = 7.5, 6.5, 8.5
 FORMAT_MARK = TAG.rstrip(":")  # printed in every header for whoever finds the kit in 30 years
-KIT_TITLE = "rvault recovery kit"  # the cover title unless --title says otherwise
 CMD_NOTE_MM = 62.0  # where the explanation of a "$ command -- note" line starts
 
 
