@@ -72,6 +72,13 @@ const ops = {
       return { error: String(err) };
     }
   },
+  document({ data }) {
+    try {
+      return { doc: payload.readDocument(b64(data)) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
   async inflate({ data }) {
     try {
       return { data: to64(await payload.inflate(b64(data))) };
