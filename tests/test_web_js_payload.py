@@ -239,3 +239,28 @@ def test_floats_are_written_as_python_writes_them() -> None:
     payload = dumps({"entries": [], "meta": json.loads(text), "version": 2})
     got = node([{"op": "document", "data": b64(payload)}])[0]
     assert "doc" in got, got  # the JS writes every float back exactly as Python did
+
+
+@pytest.mark.slow
+def test_names_that_casefold_together_are_one_name_on_the_page() -> None:
+    import unicodedata
+
+    from vault.entry import name_key
+
+    # Every character assigned in Python's Unicode (Node's may be newer). The old key,
+    # upper- then lower-casing, failed here: U+1E9E and the dotless i.
+    points = [
+        cp
+        for cp in range(0x110000)
+        if not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)) != "Cn"
+    ]
+    keys = node([{"op": "name_keys", "codePoints": points}])[0]
+
+    def groups(key: Callable[[int], str]) -> set[frozenset[int]]:
+        found: dict[str, set[int]] = {}
+        for cp in points:
+            found.setdefault(key(cp), set()).add(cp)
+        return {frozenset(g) for g in found.values() if len(g) > 1}
+
+    page = dict(zip(points, keys, strict=True))
+    assert groups(lambda cp: page[cp]) == groups(lambda cp: name_key(chr(cp)))

@@ -72,6 +72,10 @@ const ops = {
       return { error: String(err) };
     }
   },
+  // nameKey of each code point given.
+  name_keys({ codePoints }) {
+    return codePoints.map((cp) => payload.nameKey(String.fromCodePoint(cp)));
+  },
   document({ data }) {
     try {
       return { doc: payload.readDocument(b64(data)) };
