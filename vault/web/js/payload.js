@@ -4,7 +4,7 @@
 // and the CLI give the same outcome and message for any document, not just the vectors.
 import { SPACE } from "./bytes.js";
 import { CorruptVault, InvalidData, LimitExceeded, Unsupported } from "./errors.js";
-import { PyFloat, dumpsPy, parsePy, pyRepr, pyType, toPlain } from "./pyjson.js";
+import { PyFloat, dumpsPy, parsePy, pyRepr, pyType } from "./pyjson.js";
 
 export const MAX_PLAINTEXT = 64 * 1024 * 1024;
 
@@ -256,5 +256,6 @@ export function readDocument(plaintext) {
   // Canonical form: anything a reader would silently change (escapes, spacing, key order,
   // duplicate keys, 1.0 written as 1e0) is refused instead of being rewritten on next save.
   if (dumpsPy(doc) !== text) throw new CorruptVault("vault payload is not in canonical form");
-  return { version: 2, entries, meta: toPlain(doc.meta) };
+  // meta as plain JSON values for the page (a float is a number there).
+  return { version: 2, entries, meta: JSON.parse(text).meta };
 }

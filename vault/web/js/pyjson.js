@@ -165,19 +165,6 @@ export function dumpsPy(value) {
   return `{${keys.map((k) => `${dumpString(k)}:${dumpsPy(value[k])}`).join(",")}}`;
 }
 
-// The tree as plain JSON values for the page (floats and big integers become numbers).
-export function toPlain(value) {
-  if (value instanceof PyFloat) return value.value;
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value !== null && typeof value === "object") {
-    const out = {};
-    for (const k of Object.keys(value)) setKey(out, k, toPlain(value[k]));
-    return out;
-  }
-  return value;
-}
-
 // Python's type(value).__name__ for a parsePy value.
 export function pyType(value) {
   if (value === null) return "NoneType";
