@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import CHEAP_KDF, PASSPHRASE
 from support.rfc6238 import RFC6238, RFC6238_SEEDS
 from support.webjs import b64, needs_node, node
@@ -52,6 +53,7 @@ def library_outcome(data: bytes, passphrase: str) -> dict[str, str]:
     return {}
 
 
+@pytest.mark.slow  # ~1.6 s: Argon2 for every vector, in Node and in Python
 def test_every_vector_gives_the_cli_outcome() -> None:
     cases = json.loads((VECTORS / "vectors.json").read_text())["cases"]
     answers = node(
