@@ -147,14 +147,26 @@ def typo(line: str, rng: random.Random) -> str:
     return label + rest[:i] + new + rest[i + 1 :]
 
 
+def swap(line: str, rng: random.Random) -> str:
+    """line with two neighbouring, different characters of its groups swapped."""
+    label, rest = line[:8], line[8:]
+    pairs = range(len(rest) - 5)  # not into the check characters
+    spots = [i for i in pairs if rest[i : i + 2].isalnum() and rest[i] != rest[i + 1]]
+    i = rng.choice(spots)
+    return label + rest[:i] + rest[i + 1] + rest[i] + rest[i + 2 :]
+
+
 def test_typed_lines_with_typos_are_named_then_retyped(tmp_path: Path) -> None:
     rng = random.Random(11)
     data = vault_bytes(tmp_path, "c")
     frames = kit(data, b"\x02" * 8)
     k = frames[0].k
     lines = [line for f in frames[:k] for line in text_lines(f)]
-    bad = rng.sample(range(len(lines)), 2)
-    typed = [typo(line, rng) if i in bad else line.lower() for i, line in enumerate(lines)]
+    bad = rng.sample(range(len(lines)), 3)  # a changed character, twice, and a swapped pair
+    mistakes = {bad[0]: typo, bad[1]: typo, bad[2]: swap}
+    typed = [
+        mistakes[i](line, rng) if i in mistakes else line.lower() for i, line in enumerate(lines)
+    ]
     missing = lines[:-1]  # the last line of the last code left out
     python = RestoreSession()
     python.add_lines(typed)
@@ -170,7 +182,8 @@ def test_typed_lines_with_typos_are_named_then_retyped(tmp_path: Path) -> None:
     )
     assert with_typos["error"] == "InvalidData"
     assert with_typos["report"] == python.typed_report()
-    assert any("does not match its check characters: retype it" in r for r in with_typos["report"])
+    named = [r for r in with_typos["report"] if "does not match its check characters" in r]
+    assert len(named) == 3
     assert base64.b64decode(retyped["data"]) == data
     assert short["report"] == python_missing.typed_report()
     assert short["needed"] == python_missing.lines_needed() == 1
