@@ -613,3 +613,27 @@ def test_payloads_no_writer_makes_are_corrupt_not_a_crash(payload: bytes) -> Non
 
     with pytest.raises(CorruptVault):
         Vault.from_bytes(payload)
+
+
+def test_update_takes_a_totp_secret_as_pasted(vf: VaultFile) -> None:
+    """What `rvault edit --secret` and the TOTP options do, as one library call."""
+    from vault import OtpSettings
+
+    vf.add(PASSPHRASE, Entry("Bank", "totp", secret="JBSWY3DPEHPK3PXP"))
+    vf.update(PASSPHRASE, "Bank", secret="jbsw y3dp ehpk 3pxq\n")  # a seed as typed
+    bank = vf.load(PASSPHRASE).get("Bank")
+    assert (bank.secret, bank.otp) == ("JBSWY3DPEHPK3PXQ", OtpSettings())
+    link = "otpauth://totp/Bank:a?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256&digits=8&period=60"
+    vf.update(PASSPHRASE, "Bank", secret=link)  # a link brings its settings
+    bank = vf.load(PASSPHRASE).get("Bank")
+    assert (bank.secret, bank.otp) == ("JBSWY3DPEHPK3PXP", OtpSettings("SHA256", 8, 60))
+    vf.update(PASSPHRASE, "Bank", otp_changes=(None, "6", None))  # one setting, as options
+    assert vf.load(PASSPHRASE).get("Bank").otp == OtpSettings("SHA256", 6, 60)
+
+
+def test_update_refuses_totp_settings_for_other_kinds(vf: VaultFile) -> None:
+    vf.add(PASSPHRASE, key_entry())
+    before = vf.path.read_bytes()
+    with pytest.raises(InvalidData, match="not totp"):
+        vf.update(PASSPHRASE, "Microsoft", otp_changes=("SHA256", None, None))
+    assert vf.path.read_bytes() == before

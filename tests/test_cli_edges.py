@@ -112,6 +112,15 @@ def test_bad_lock_timeout_is_a_usage_error(
     res = run_rvault(["list"], {**cli_env, "RVAULT_LOCK_TIMEOUT": value})
     assert res.returncode == 2
     assert "RVAULT_LOCK_TIMEOUT" in res.stderr
+    # One line, like every other error (not click's usage block), naming what to fix.
+    assert res.stderr.splitlines() == [
+        f"rvault: error: RVAULT_LOCK_TIMEOUT must be a number of seconds, not {value!r}"
+    ]
+    res = run_rvault(["--lock-timeout", value, "list"], cli_env)
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [
+        f"rvault: error: --lock-timeout must be a number of seconds, not {value!r}"
+    ]
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "0", "-2"])

@@ -8,9 +8,11 @@ Every run's output is checked never to show the passphrase or a secret from the 
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import stat
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -505,3 +507,29 @@ def test_kit_qr_dir_clash_is_refused_before_anything_is_written(
     assert "Verified" not in r.stderr
     assert not (tmp_path / "second.pdf").exists()
     assert cli_kit.meta_kit["id"] == recorded
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("tty", "total", "shown"), [(True, 3, True), (True, 1, False), (False, 3, False)]
+)
+def test_the_page_progress_bar_shows_only_on_a_terminal_for_several_pages(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, total: int, shown: bool
+) -> None:
+    from vault.cli.paper import _page_progress
+
+    err = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with _page_progress() as update:
+        for done in range(1, total + 1):
+            update(done, total)
+    if shown:
+        assert "reading pages" in err.getvalue() and "100%" in err.getvalue()
+    else:
+        assert err.getvalue() == ""  # piped output stays exactly as it was

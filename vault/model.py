@@ -123,6 +123,8 @@ class Vault:
         entry = self.get(name)
         if entry.kind == "totp" and (secret is not None or any(v is not None for v in otp_changes)):
             secret, otp = _totp_change(entry, secret, otp, otp_changes)
+        elif any(v is not None for v in otp_changes):
+            raise InvalidData(f"{entry.name!r} is a {entry.kind} entry, not totp")
         elif secret is not None:
             secret = secret.strip("\n")
         require_text([*(fields or {}).items(), *(("tag", t) for t in add_tags)])

@@ -78,7 +78,14 @@ def seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
     except ValueError:
         number = math.nan
     if not (math.isfinite(number) and number >= 0):
-        raise click.BadParameter(f"{value!r} is not a number of seconds (RVAULT_LOCK_TIMEOUT)")
+        # A UsageProblem, not click's BadParameter: one line naming where the value came
+        # from (usually a forgotten variable in the environment), as every other error.
+        from click.core import ParameterSource
+
+        source = ctx.get_parameter_source(param.name or "")
+        where = param.envvar if source is ParameterSource.ENVIRONMENT else None
+        name = where if isinstance(where, str) else param.opts[0]
+        raise UsageProblem(f"{name} must be a number of seconds, not {value!r}")
     return number
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vault.crypto import KEY_LEN, Rng
-from vault.errors import AlreadyExists
+from vault.errors import AlreadyExists, StorageError
 from vault.fileio import write_private
 from vault.format import parse
 from vault.paper.recovery import format_printed_key
@@ -73,5 +73,17 @@ def add_recovery_key(
             temp.unlink(missing_ok=True)
         raise
     for path, temp in pending.items():
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            # The vault already opens with the new key, so its staged sheets are kept: they
+            # may be its only copy. A plain OSError would read as a bug, or (the vault being
+            # saved) the CLI would count the command a success.
+            left = [str(t) for t in pending.values() if t.exists()]
+            raise StorageError(
+                f"the vault now opens with the new recovery key, but {path} could not be "
+                f"written ({exc.strerror or exc})",
+                hint=f"rename the staged sheet(s) {', '.join(left)}, or print a new key "
+                "with 'rvault recovery-key rotate'",
+            ) from None
     return RecoverySheets(tuple(pending), shares[0] if shares else None)

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from vault.errors import CorruptVault, InvalidData
 from vault.format import parse
+from vault.paper import typist
 from vault.paper.frames import (
     TAG,
     Frame,
@@ -17,7 +18,6 @@ from vault.paper.frames import (
     parse_frame_text,
     parse_typed_line,
     short_id,
-    typed_layout,
 )
 from vault.policy import MAX_TYPED_TEXT
 
@@ -64,22 +64,6 @@ class KitSeen:
         return KitSummary(vault_id, kit_id, generation, len(fs.frames), n, k, fs.strays)
 
 
-def _lines_text(code_no: int, numbers: list[int]) -> str:
-    """'line 003-07 is' or 'lines 003-18 to 003-19 are' (runs of numbers joined)."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    parts = [
-        f"{code_no:03d}-{r[0]:02d}" + (f" to {code_no:03d}-{r[-1]:02d}" if len(r) > 1 else "")
-        for r in runs
-    ]
-    plural = len(numbers) > 1
-    return f"line{'s' * plural} {', '.join(parts)} {'are' if plural else 'is'}"
-
-
 @dataclass(frozen=True)
 class ReadReport:
     """What RestoreSession.read went through."""
@@ -111,7 +95,8 @@ class RestoreSession:
 
         Sources may be folders. With stop_early, pages are read with fewer passes once the
         kit (kit_id, or the newest complete one) can be rebuilt; without, every page gets
-        every pass, so that every code is reported (verify-kit).
+        every pass, so that every code is reported (verify-kit). Several pages are read in
+        spawned processes: a script calling this needs the `if __name__ == "__main__":` guard.
         """
         from vault.fileio import read_text_source
         from vault.paper.scan import scan_paths
@@ -200,62 +185,11 @@ class RestoreSession:
 
     def typed_report(self) -> list[str]:
         """One line per typed line to fix: which fail their check, which are missing."""
-        layout = self._typed_layout()
-        per_code = layout[2] if layout else None
-        typed = {(t.code_no, t.line_no): t for t in self.typed}
-        report = list(self.rejected_lines)
-        for code_no, numbers in sorted(self.typed_problems.items()):
-            missing = []
-            for line_no in numbers:
-                held = typed.get((code_no, line_no))
-                if held is not None and not held.ok:
-                    report.append(
-                        f"line {code_no:03d}-{line_no:02d} does not match its check "
-                        "characters: retype it"
-                    )
-                else:
-                    missing.append(line_no)
-            last = max(n for c, n in typed if c == code_no)
-            if per_code is not None and missing and missing[-1] > last:
-                missing[-1:] = list(range(last + 1, per_code + 1))  # a short code's tail
-            if missing:
-                report.append(f"code {code_no}: {_lines_text(code_no, missing)} missing")
-            elif per_code is not None and last >= per_code and numbers == [last + 1]:
-                report.append(
-                    f"code {code_no}: every line checks but the code does not: a line may "
-                    "have the wrong code or line number"
-                )
-        return report
+        return typist.report(self.typed, self.typed_problems, self.rejected_lines)
 
     def typed_shortfall(self) -> str:
         """Why typed input does not rebuild the vault yet, and how many lines are needed."""
-        complete = self._complete_codes()
-        needed = self.lines_needed()
-        layout = self._typed_layout()
-        if layout is None:
-            return (
-                f"{complete} complete code{'s' * (complete != 1)} in the typed lines, and the "
-                "kit's size cannot be told yet: type every line of a code, starting at line 01"
-            )
-        _, k, per_code = layout
-        return (
-            f"{complete} of the {k} complete codes needed are in the typed lines: "
-            f"{needed} more line{'s' * (needed != 1)} needed (a code has {per_code} lines)"
-        )
-
-    def _good_lines(self) -> dict[int, dict[int, str]]:
-        """The typed lines that pass their check: code number -> line number -> characters."""
-        good: dict[int, dict[int, str]] = {}
-        for tl in self.typed:
-            if tl.ok:
-                good.setdefault(tl.code_no, {})[tl.line_no] = tl.chars
-        return good
-
-    def _typed_layout(self) -> tuple[int, int, int] | None:
-        for lines in self._good_lines().values():
-            if 1 in lines and 2 in lines and (layout := typed_layout(lines[1] + lines[2])):
-                return layout
-        return None
+        return typist.shortfall(self.typed, self._complete_codes(), self.lines_needed())
 
     def _complete_codes(self) -> int:
         return sum(len(seen.frames.frames) for seen in self.kits.values())
@@ -264,19 +198,8 @@ class RestoreSession:
         """Typed lines still needed to rebuild the vault, once the kit's layout is known."""
         if self.kits and len(self.kits) == 1 and next(iter(self.kits.values())).frames.complete():
             return 0
-        good = self._good_lines()
-        layout = self._typed_layout()
-        if layout is None:
-            return None
-        _, k, per_code = layout
         done = {f.index + 1 for seen in self.kits.values() for f in seen.frames.frames.values()}
-        partial = sorted(
-            (len(lines) for code, lines in good.items() if code not in done), reverse=True
-        )
-        still = max(0, k - len(done))
-        return sum(per_code - held for held in partial[:still]) + per_code * max(
-            0, still - len(partial)
-        )
+        return typist.lines_needed(self.typed, done)
 
     def summaries(self) -> list[KitSummary]:
         """Every kit seen so far, in the order its first code was read."""
