@@ -1,0 +1,111 @@
+// Runs rvault's browser modules (vault/web/js) in Node for tests/test_web_js.py: reads a JSON
+// array of requests on stdin, answers a JSON array of results on stdout. Many cases go in one
+// process, because Node's start-up costs more than most cases.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "vault", "web");
+const require = createRequire(import.meta.url);
+// The same vendored file the page embeds; its UMD wrapper exports through CommonJS here.
+const hashwasm = require(join(root, "vendor", "hash-wasm", "argon2.umd.min.js"));
+let argon2Calls = 0;
+globalThis.hashwasm = {
+  argon2id: (options) => {
+    argon2Calls += 1;
+    return hashwasm.argon2id(options);
+  },
+};
+
+const js = (name) => import(join(root, "js", name));
+const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container] =
+  await Promise.all(["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js"].map(js));
+
+const b64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
+const to64 = (bytes) => Buffer.from(bytes).toString("base64");
+
+function failure(err) {
+  if (!err || !err.name || !["AuthenticationFailed", "InvalidData", "CorruptVault", "Unsupported", "LimitExceeded"].includes(err.name)) {
+    throw err; // a bug, not an outcome: the test must see it
+  }
+  return { error: err.name, message: err.message };
+}
+
+const ops = {
+  async open({ vault, passphrase }) {
+    argon2Calls = 0;
+    try {
+      const { doc } = await openVault(b64(vault), passphrase);
+      return { doc, argon2Calls };
+    } catch (err) {
+      return { ...failure(err), argon2Calls };
+    }
+  },
+  async open_recovery({ vault, key }) {
+    try {
+      const c = await container.parseContainer(b64(vault));
+      return { doc: await openPayload(c, await unlockRecovery(c, b64(key))) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  decode({ k, n, blocks }) {
+    return erasure.decodeBlocks(k, n, blocks.map(([j, b]) => [j, b64(b)])).map(to64);
+  },
+  encode({ k, n, blocks }) {
+    return erasure.encodeBlocks(k, n, blocks.map(b64)).map(to64);
+  },
+  b32({ data }) {
+    return base32.b32encode(b64(data));
+  },
+  unb32({ text }) {
+    try {
+      return { data: to64(base32.b32decode(text)) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async frame({ text }) {
+    try {
+      const f = await frames.parseFrameText(text);
+      return { index: f.index, n: f.n, k: f.k, length: f.length, generation: f.generation, kitId: Buffer.from(f.kitId).toString("hex"), block: to64(f.block) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async lines({ frame, index }) {
+    return frames.textLines(b64(frame), index);
+  },
+  async typed({ line }) {
+    try {
+      return { line: await frames.parseTypedLine(line) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async restore({ texts = [], lines = [], typed = [], kitId = null }) {
+    const s = new RestoreSession();
+    for (const t of texts) await s.addText(t, "scan");
+    if (lines.length) await s.addLines(lines, "typed.txt");
+    const feedback = [];
+    for (const line of typed) feedback.push(await s.addTypedLine(line));
+    const out = { feedback, report: s.typedReport(), needed: s.linesNeeded() };
+    try {
+      out.data = to64(await s.finish(kitId));
+      out.status = s.status(kitId);
+      out.ignored = s.ignored(kitId);
+    } catch (err) {
+      Object.assign(out, failure(err));
+    }
+    return out;
+  },
+  async totp({ secret, settings, t }) {
+    return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
+  },
+};
+
+const requests = JSON.parse(readFileSync(0, "utf8"));
+const results = [];
+for (const { op, ...args } of requests) results.push(await ops[op](args));
+process.stdout.write(JSON.stringify(results));
