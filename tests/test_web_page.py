@@ -28,7 +28,7 @@ from conftest import CHEAP_KDF, PASSPHRASE, run_main
 from vault import BackupCode, Entry, KdfParams, OtpSettings, VaultFile
 from vault.format import parse
 from vault.otp.totp import seconds_left, totp
-from vault.paper.frames import encode, text_lines
+from vault.paper.frames import Frame, encode, text_lines
 from vault.web.page import build_page, page_sha256
 
 WRONG = (
@@ -52,25 +52,32 @@ def _ci() -> bool:
 # --- a vault with every kind of entry ---------------------------------------------------------
 
 
+SEED_256 = "GEZDGNBVGY3TQOJQ" * 3 + "GEZA"  # 32 bytes, as SHA256 seeds are
+SEED_512 = "GEZDGNBVGY3TQOJQ" * 6 + "GEZDGNBQ"  # 64 bytes
+
+
 def sample_entries() -> list[Entry]:
     """Backup codes (some used), recovery keys, notes and TOTP seeds of every setting."""
     codes = [BackupCode(f"{i:04d} {i * 7919 % 10000:04d}") for i in range(1, 11)]
     codes[0] = BackupCode(codes[0].code, True, "2026-11-20T10:00:00Z")
     codes[2] = BackupCode(codes[2].code, True, "2026-11-21T10:00:00Z")
+    bitlocker = "-".join(f"{i}{i + 1}{i + 2}{i + 3}{i + 4}{i + 5}" for i in range(1, 9))
     return [
         Entry("GitHub", "backup-codes", codes=codes, account="octocat", tags=["work"]),
-        Entry("Google (perso)", "backup-codes", codes=[BackupCode("aaaa-bbbb"), BackupCode("cccc-dddd")]),
-        Entry("Laptop BitLocker", "recovery-key", secret="123456-234567-345678-456789-567890-678901-789012-890123"),
+        Entry("Google (perso)", "backup-codes", codes=[BackupCode("aaaa-bbbb"), BackupCode("cd")]),
+        Entry("Laptop BitLocker", "recovery-key", secret=bitlocker),
         Entry("Kraken", "recovery-key", secret="k9 x2 q7 w4 m1", url="https://kraken.example"),
         Entry("Safe combination", "note", secret="left 31\nright 7\nleft 12 — then pull"),
-        Entry("Bank (SHA1)", "totp", secret="JBSWY3DPEHPK3PXP", issuer="Bank", account="me@example.org"),
-        Entry("Cloud (SHA256 8)", "totp", secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA", otp=OtpSettings("SHA256", 8, 60)),
-        Entry("Exchange (SHA512)", "totp", secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBQ", otp=OtpSettings("SHA512", 6, 30)),
+        Entry("Bank (SHA1)", "totp", secret="JBSWY3DPEHPK3PXP", issuer="Bank", account="me@ex.org"),
+        Entry("Cloud (SHA256 8)", "totp", secret=SEED_256, otp=OtpSettings("SHA256", 8, 60)),
+        Entry("Exchange (SHA512)", "totp", secret=SEED_512, otp=OtpSettings("SHA512", 6, 30)),
         Entry("Überweisung ß", "note", secret="nur für Notfälle"),
     ]
 
 
-def make_vault(path: Path, entries: list[Entry] | None = None, kdf: KdfParams = CHEAP_KDF) -> VaultFile:
+def make_vault(
+    path: Path, entries: list[Entry] | None = None, kdf: KdfParams = CHEAP_KDF
+) -> VaultFile:
     """A vault holding entries, with real (cheap) Argon2id."""
     vf = VaultFile(path, lock_timeout=10)
     vf.create(PASSPHRASE, kdf, allow_weak=True)
@@ -128,11 +135,26 @@ def test_the_page_is_deterministic_and_allows_only_its_own_script_and_style(
     assert directives["script-src"] == f"{sha(script)} 'wasm-unsafe-eval'"
     assert directives["style-src"] == sha(style)
     assert directives["img-src"] == "data: blob:"
-    assert not set(directives) - {"default-src", "script-src", "style-src", "img-src",
-                                  "base-uri", "form-action"}
+    assert not set(directives) - {
+        "default-src",
+        "script-src",
+        "style-src",
+        "img-src",
+        "base-uri",
+        "form-action",
+    }
     # No eval, no storage, nothing fetched: not even spelled in the code.
-    for banned in ("eval(", "new Function", "localStorage", "sessionStorage", "indexedDB",
-                   "document.cookie", "fetch(", "XMLHttpRequest", "WebSocket"):
+    for banned in (
+        "eval(",
+        "new Function",
+        "localStorage",
+        "sessionStorage",
+        "indexedDB",
+        "document.cookie",
+        "fetch(",
+        "XMLHttpRequest",
+        "WebSocket",
+    ):
         assert banned not in script, banned
     embedded = re.search(r'id="vault-data">([^<]*)<', html)
     assert embedded is not None and base64.b64decode(embedded.group(1)) == data
@@ -183,10 +205,12 @@ def test_the_presentation_functions_in_node(tmp_path: Path) -> None:
     module = (Path(__file__).parent.parent / "vault" / "web" / "js" / "present.js").as_uri()
     script = f"""
     import * as p from {json.dumps(module)};
-    const codes = [{{code: 'a', used: true}}, {{code: 'b', used: false}}, {{code: 'c', used: false}}];
+    const codes = [{{code: 'a', used: true}}, {{code: 'b', used: false}},
+                   {{code: 'c', used: false}}];
     const e = {{name: 'Überweisung', kind: 'note', tags: ['Bank'], issuer: null, notes: 'Café'}};
     console.log(JSON.stringify([
-      p.codeStatus(codes), p.describeCodes(codes), p.groupDigits('123456'), p.groupDigits('12345678'),
+      p.codeStatus(codes), p.describeCodes(codes),
+      p.groupDigits('123456'), p.groupDigits('12345678'),
       p.entryMatches(e, 'uberw bank'), p.entryMatches(e, 'cafe'), p.entryMatches(e, 'left'),
       p.markUsedCommand("Bob's bank", 3), p.markUsedCommand('GitHub', 2),
       p.sortEntries([{{name: 'b'}}, {{name: 'A'}}, {{name: 'a'}}]).map((x) => x.name),
@@ -400,11 +424,16 @@ def test_a_wrong_passphrase_and_a_tampered_file_get_the_same_opaque_message(
     assert t2.page.locator("#vault-view").is_hidden()
 
 
-def kit_lines(vf: VaultFile, kit_id: bytes, max_block: int = 160) -> tuple[list[list[str]], int]:
-    """The typeable lines of a kit of the vault, code by code, and k (codes needed)."""
+def kit_frames(vf: VaultFile, kit_id: bytes, max_block: int = 160) -> list[Frame]:
+    """A kit of the vault as it is now: its frames (codes), any k of which rebuild it."""
     data = vf.read_bytes()
     c = parse(data)
-    frames = encode(data, c.vault_id, kit_id, c.generation, max_block, parity_pct=50)
+    return encode(data, c.vault_id, kit_id, c.generation, max_block, parity_pct=50)
+
+
+def kit_lines(vf: VaultFile, kit_id: bytes, max_block: int = 160) -> tuple[list[list[str]], int]:
+    """The typeable lines of a kit of the vault, code by code, and k (codes needed)."""
+    frames = kit_frames(vf, kit_id, max_block)
     return [text_lines(f) for f in frames], frames[0].k
 
 
@@ -460,33 +489,53 @@ def test_kits_are_never_mixed_the_newest_wins_and_other_vaults_are_chosen(
     newer = VaultFile(tmp_path / "new.rvault")
     newer.path.write_bytes(sample.read_bytes())
     newer.add(PASSPHRASE, Entry("Added later", "note", secret="x"))
-    old_codes, _ = kit_lines(old, b"\x02" * 8)
+    # A phone scanner app's output for the whole old kit (one code per line), then the new
+    # kit typed: the newest generation wins, whatever the order.
+    scanned = [f.to_text() for f in kit_frames(old, b"\x02" * 8)]
     new_codes, k = kit_lines(newer, b"\x03" * 8)
+    lines = scanned + [line for code in new_codes[:k] for line in code]
     t = tab(blank_page)
     page = t.page
     page.get_by_role("button", name="Type the kit's lines").click()
-    lines = [line for code in old_codes for line in code]
-    lines += [line for code in new_codes[:k] for line in code]
-    page.get_by_label("The kit's lines").fill("\n".join(lines) + "\n")
+    box = page.get_by_label("The kit's lines")
+    box.fill("\n".join(lines) + "\n")
     page.locator("#restore-done").wait_for(state="visible")
+    assert "an older kit of the same vault" in (page.locator("#restore-notes").text_content() or "")
     with page.expect_download() as got:
         page.get_by_role("link", name="Download the vault file").click()
     assert Path(got.value.path()).read_bytes() == newer.read_bytes()
-    # A kit of another vault: never mixed, the person chooses.
+    # Codes of another vault: never mixed, the person chooses.
     other = make_vault(tmp_path / "other.rvault", [Entry("Other", "note", secret="y")])
-    other_codes, ko = kit_lines(other, b"\x04" * 8)
-    lines += [line for code in other_codes[:ko] for line in code]
-    page.get_by_label("The kit's lines").fill("\n".join(lines) + "\n")
+    lines += [f.to_text() for f in kit_frames(other, b"\x04" * 8)]
+    box.fill("\n".join(lines) + "\n")
     choice = page.get_by_label("Kit to rebuild")
     choice.wait_for(state="visible")
     assert page.locator("#restore-done").is_hidden()
+    assert "different vaults were found and not mixed" in (
+        page.locator("#restore-status").text_content() or ""
+    )
     options = choice.locator("option").all_text_contents()
-    pick = next(o for o in options if "0404" in o)
-    choice.select_option(label=pick)
+    choice.select_option(label=next(o for o in options if o.startswith("kit 04040404")))
     page.locator("#restore-done").wait_for(state="visible")
     with page.expect_download() as got:
         page.get_by_role("link", name="Download the vault file").click()
     assert Path(got.value.path()).read_bytes() == other.read_bytes()
+
+
+def test_the_same_line_typed_from_two_kits_is_named(
+    tab: Callable[..., Tab], sample: VaultFile, blank_page: Path, tmp_path: Path
+) -> None:
+    newer = VaultFile(tmp_path / "new.rvault")
+    newer.path.write_bytes(sample.read_bytes())
+    newer.add(PASSPHRASE, Entry("Added later", "note", secret="x"))
+    old_codes, _ = kit_lines(sample, b"\x02" * 8)
+    new_codes, _ = kit_lines(newer, b"\x03" * 8)
+    t = tab(blank_page)
+    t.page.get_by_role("button", name="Type the kit's lines").click()
+    t.page.get_by_label("The kit's lines").fill("\n".join(old_codes[0] + new_codes[0]) + "\n")
+    t.page.locator("#restore-problems").filter(
+        has_text="Line 001-01 was typed twice, differently"
+    ).wait_for()
 
 
 def test_no_request_leaves_the_page_and_nothing_is_stored(
@@ -499,7 +548,7 @@ def test_no_request_leaves_the_page_and_nothing_is_stored(
     t.unlocked()
     t.page.get_by_role("button", name="Copy").first.click()
     t.page.locator("#copy-status").wait_for(state="visible")
-    t.page.get_by_role("button", name="Lock").click()
+    t.page.get_by_role("button", name="Lock", exact=True).click()
     t.page.get_by_label("Passphrase", exact=True).wait_for(state="visible")
     assert t.requests == [sample_page.as_uri()]
     assert t.stored() == {"local": 0, "session": 0, "cookie": "", "idb": [], "cookies": []}
@@ -546,7 +595,7 @@ def test_a_360_px_screen_needs_no_sideways_scrolling(
     for details in t.page.locator("details").all():
         details.locator("summary").click()
     _no_sideways_scroll(t.page)
-    t.page.get_by_role("button", name="Lock").click()
+    t.page.get_by_role("button", name="Lock", exact=True).click()
     t.page.get_by_role("button", name="Type the kit's lines").click()
     t.page.get_by_label("The kit's lines").fill("001-01  XXXXX XXXXX  ZZ\n" + "9" * 300 + "\n")
     t.page.locator("#restore-problems li").first.wait_for()
@@ -558,7 +607,7 @@ def test_the_keyboard_alone_reaches_the_passphrase_unlock_and_lock(
 ) -> None:
     t = tab(sample_page)
     page = t.page
-    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.locator("h1").click()  # the page's top: Tab starts from there
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "passphrase"
     page.keyboard.type(PASSPHRASE)
@@ -566,10 +615,8 @@ def test_the_keyboard_alone_reaches_the_passphrase_unlock_and_lock(
     assert page.evaluate("document.activeElement.id") == "unlock"
     page.keyboard.press("Enter")
     t.unlocked()
-    for _ in range(5):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("document.activeElement.id") == "lock":
-            break
+    assert page.evaluate("document.activeElement.id") == "vault-title"  # read out first
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "lock"
     page.keyboard.press("Enter")
     page.get_by_label("Passphrase", exact=True).wait_for(state="visible")

@@ -16,7 +16,12 @@ import re
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from vault.web.jsmin import strip_comments
+
 ENTRY = "js/app.js"
+# Vendored builds that are not ES modules: run first, as they are. hash-wasm's UMD build
+# defines globalThis.hashwasm, which js/argon2.js uses (in Node the tests set it the same way).
+CLASSIC = ("vendor/hash-wasm/argon2.umd.min.js",)
 TEMPLATE = "page.html"
 STYLE = "page.css"
 SLOTS = ("{{csp}}", "{{style}}", "{{script}}", "{{vault}}")
@@ -111,14 +116,14 @@ def _wrap(path: str, source: str) -> tuple[str, list[str]]:
         raise ValueError(f"{path}:{line}: an import or export form page.py cannot inline")
     returned = ", ".join(b if a == b else f"{b}: {a}" for a, b in exports)
     wrapped = (
-        f"// ---- {path}\nconst {_variable(path)} = (() => {{\n{body.rstrip()}\n"
+        f"// {path}\nconst {_variable(path)} = (() => {{\n{body.rstrip()}\n"
         f"return Object.freeze({{{returned}}});\n}})();\n"
     )
     return wrapped, deps
 
 
-def bundle(entry: str = ENTRY) -> str:
-    """Every module reachable from entry, wrapped and ordered so each follows its imports."""
+def bundle(entry: str = ENTRY, classic: tuple[str, ...] = CLASSIC) -> str:
+    """The classic scripts, then every module reachable from entry, each after its imports."""
     wrapped: dict[str, str] = {}
     order: list[str] = []
     visiting: list[str] = []
@@ -129,7 +134,8 @@ def bundle(entry: str = ENTRY) -> str:
         if path in wrapped:
             return
         visiting.append(path)
-        text, deps = _wrap(path, _read(path))
+        # The readable source stays in the package; the page carries it without comments.
+        text, deps = _wrap(path, strip_comments(_read(path)))
         wrapped[path] = text
         for dep in deps:
             visit(dep)
@@ -137,7 +143,14 @@ def bundle(entry: str = ENTRY) -> str:
         order.append(path)
 
     visit(entry)
-    return "\n".join(wrapped[p] for p in order)
+    vendored = [f"// {path}\n{_read(path).strip()}\n" for path in classic]
+    return "\n".join([*vendored, *(wrapped[p] for p in order)])
+
+
+def _compact_css(css: str) -> str:
+    """The style sheet without comments, indentation or blank lines."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return "\n".join(line.strip() for line in css.splitlines() if line.strip()) + "\n"
 
 
 def _csp_hash(text: str) -> str:
@@ -164,7 +177,7 @@ def content_security_policy(script: str, style: str) -> str:
 def build_page(vault_bytes: bytes | None) -> bytes:
     """The one-file restore page, holding vault_bytes (the encrypted file) or no vault."""
     script = bundle()
-    style = _read(STYLE)
+    style = _compact_css(_read(STYLE))
     for name, text in (("script", script), ("style", style)):
         lowered = text.lower()
         for breaker in _HTML_BREAKERS:
@@ -193,9 +206,7 @@ def page_sha256(html: bytes) -> str:
     return hashlib.sha256(html).hexdigest()
 
 
-def write_page(
-    out: str | Path, vault_bytes: bytes | None, force: bool = False
-) -> tuple[Path, str]:
+def write_page(out: str | Path, vault_bytes: bytes | None, force: bool = False) -> tuple[Path, str]:
     """Write the page (0600, atomically; refuses to replace a file unless force): path, SHA-256.
 
     vault_bytes is checked to be a well-formed vault first (no key needed), so a damaged

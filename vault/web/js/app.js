@@ -8,7 +8,6 @@
 
 import { openVault } from './open.js';
 import { parseContainer } from './container.js';
-import { RestoreSession } from './restore.js';
 import { totp, secondsLeft } from './totp.js';
 import {
   IDLE_MINUTES,
@@ -26,7 +25,8 @@ import {
   sortEntries,
   vaultSummary,
 } from './present.js';
-import { restoreMessage, openErrorMessage } from './words.js';
+import { checkTyped } from './typed.js';
+import { openErrorMessage } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ['open-view', 'restore-view', 'vault-view'];
@@ -42,6 +42,7 @@ const state = {
   tickTimer: 0,
   toastTimer: 0,
   restoreRun: 0, // bumps on every check, so a slow older check never overwrites a newer one
+  restoreKey: '', // the lines (and kit) last checked
   rebuilt: null, // bytes rebuilt from typed lines
   downloadUrl: '',
 };
@@ -78,13 +79,14 @@ function base64ToBytes(text) {
 
 // ---- Open ----------------------------------------------------------------------------------
 
-/** Take bytes as the vault to open, saying where they came from; false if they cannot be. */
-function useVault(bytes, where) {
+/** Take bytes as the vault to open, saying where they came from; false if they cannot be.
+ * The container is read (caps included) before anyone types a passphrase into the page. */
+async function useVault(bytes, where) {
   state.bytes = null;
   $('open-error').hidden = true;
   let container;
   try {
-    container = parseContainer(bytes);
+    container = await parseContainer(bytes);
   } catch (err) {
     $('unlock-form').hidden = true;
     $('vault-source').textContent = where;
@@ -115,9 +117,12 @@ async function unlock(event) {
   $('progress').hidden = false;
   await nextPaint();
   try {
-    const doc = await openVault(state.bytes, field.value, {
-      onProgress: (step) => {
-        if (step && step.message) $('progress-text').textContent = step.message;
+    const { doc } = await openVault(state.bytes, field.value, {
+      onSlot: (kdf) => {
+        const mib = Math.round(kdf.memoryKib / 1024);
+        $('progress-text').textContent =
+          `Unlocking: working out the key from your passphrase (${mib} MiB, ` +
+          `${kdf.timeCost} passes). This takes a few seconds, longer on a phone…`;
       },
     });
     field.value = '';
@@ -142,7 +147,7 @@ async function pickFile() {
     return;
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
-  if (useVault(bytes, `Vault file “${file.name}”.`)) $('passphrase').focus();
+  if (await useVault(bytes, `Vault file “${file.name}”.`)) $('passphrase').focus();
 }
 
 // ---- See -----------------------------------------------------------------------------------
@@ -159,7 +164,7 @@ function renderCodes(entry) {
   entry.codes.forEach((c, i) => {
     const n = i + 1;
     const cls = c.used ? 'used' : i === next ? 'next' : '';
-    const state = c.used
+    const mark = c.used
       ? `used ${c.used_at ? c.used_at.slice(0, 10) : ''}`.trim()
       : i === next
         ? 'use this one next'
@@ -171,7 +176,7 @@ function renderCodes(entry) {
         { class: cls || false, 'data-n': String(n) },
         h('span', { class: 'num', text: `${n}.` }),
         h('span', { class: 'code', text: c.code }),
-        state ? h('span', { class: 'state', text: state }) : null,
+        mark ? h('span', { class: 'state', text: mark }) : null,
         c.used ? null : copyButton(c.code, `Copy code ${n} of ${entry.name}`, note),
       ),
     );
@@ -356,38 +361,26 @@ function touch() {
 
 /** Check every line typed so far; the line still being typed is judged once it is finished. */
 async function checkLines(final) {
-  const run = ++state.restoreRun;
   const text = $('kit-lines').value;
   const lines = text.split(/\r?\n/);
   if (!final && !text.endsWith('\n')) lines.pop();
-  const session = new RestoreSession();
-  const problems = new Map(); // label -> message (a later good retype clears it)
-  const others = [];
-  for (const raw of lines) {
-    if (!raw.trim()) continue;
-    const result = await session.addTypedLine(raw);
-    if (run !== state.restoreRun) return;
-    if (result.ok) {
-      if (result.label) problems.delete(result.label);
-    } else if (result.label) {
-      if (!problems.has(result.label)) problems.set(result.label, result.message);
-    } else {
-      others.push(`“${raw.trim().slice(0, 24)}…”: ${result.message}`);
-    }
-  }
-  const view = await restoreMessage(session, $('kit-select').value || undefined);
-  if (run !== state.restoreRun) return;
-  $('restore-problems').replaceChildren(
-    ...[...problems.values(), ...others, ...view.problems].map((m) => h('li', { text: m })),
-  );
-  $('restore-status').textContent = view.status;
-  showKitChoice(view.kits);
-  setRebuilt(view.bytes, view.done);
+  const kit = $('kit-select').value || null;
+  const key = `${kit}\n${lines.join('\n')}`;
+  if (key === state.restoreKey) return; // only the line being typed changed
+  state.restoreKey = key;
+  const run = ++state.restoreRun;
+  const result = await checkTyped(lines, kit);
+  if (run !== state.restoreRun) return; // a newer check started meanwhile
+  $('restore-problems').replaceChildren(...result.problems.map((m) => h('li', { text: m })));
+  $('restore-notes').replaceChildren(...result.notes.map((m) => h('li', { text: m })));
+  $('restore-status').textContent = result.status;
+  showKitChoice(result.kits);
+  setRebuilt(result.bytes, result.status);
 }
 
 function showKitChoice(kits) {
   const box = $('kit-choice');
-  if (!kits || kits.length < 2) {
+  if (!kits.length) {
     box.hidden = true;
     return;
   }
@@ -398,8 +391,6 @@ function showKitChoice(kits) {
     ...kits.map((k) => h('option', { value: k.id, text: k.label })),
   );
   select.value = kits.some((k) => k.id === chosen) ? chosen : '';
-  $('kit-choice-text').textContent =
-    'Lines of more than one kit were typed. They are never mixed: choose the kit to rebuild.';
   box.hidden = false;
 }
 
@@ -414,25 +405,18 @@ function setRebuilt(bytes, text) {
   $('restore-done-text').textContent = text;
 }
 
-function unlockRebuilt() {
+async function unlockRebuilt() {
   if (!state.rebuilt) return;
   showView('open-view');
-  if (useVault(state.rebuilt, 'The vault rebuilt from your paper kit.')) $('passphrase').focus();
+  if (await useVault(state.rebuilt, 'The vault rebuilt from your paper kit.')) {
+    $('passphrase').focus();
+  }
 }
 
 // ---- Start ---------------------------------------------------------------------------------
 
-function start() {
+async function start() {
   $('idle-minutes').textContent = String(IDLE_MINUTES);
-  const data = $('vault-data').textContent.trim();
-  if (data) {
-    if (useVault(base64ToBytes(data), 'This page holds your encrypted vault.')) {
-      $('passphrase').focus();
-    }
-  } else {
-    $('vault-source').textContent =
-      'This page holds no vault. Open your vault file below, or rebuild it from the paper kit.';
-  }
   $('unlock-form').addEventListener('submit', unlock);
   $('show-passphrase').addEventListener('change', (e) => {
     $('passphrase').type = e.target.checked ? 'text' : 'password';
@@ -453,6 +437,13 @@ function start() {
   $('entries').addEventListener('click', copy);
   for (const type of ['pointerdown', 'keydown', 'input', 'wheel', 'scroll']) {
     document.addEventListener(type, touch, { passive: true, capture: true });
+  }
+  const data = $('vault-data').textContent.trim();
+  if (!data) {
+    $('vault-source').textContent =
+      'This page holds no vault. Open your vault file below, or rebuild it from the paper kit.';
+  } else if (await useVault(base64ToBytes(data), 'This page holds your encrypted vault.')) {
+    $('passphrase').focus();
   }
   document.body.dataset.ready = 'true';
 }
