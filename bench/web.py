@@ -5,7 +5,9 @@ Three figures, measured in one run with Debian's Chromium (headless, through Pla
 * Argon2id in Chromium (hash-wasm, one thread, as the page runs it) / argon2-cffi in this
   process, at a vault's default parameters (256 MiB, t=3, p=4 as stored); target <= 2.0.
 * the page's Unlock pressed -> entries shown, for a 1,000-entry vault, / the KDF alone in the
-  same browser; target <= 1.2. The page marks both moments with performance.mark().
+  same browser; target <= 1.2. The page marks both moments with performance.mark(); it shows
+  the first screenful of entries at once and adds the rest in slices, so the time until every
+  entry is in the page is printed too.
 * the page's size without a vault (no QR reader in it); target <= 100 KB.
 
 Usage: python bench/web.py [--runs 5] [--entries 1000] [--memory-mib 256] [--time-cost 3]
@@ -42,7 +44,7 @@ from vault.web.page import build_page, bundle
 SALT = bytes(range(16))
 KDF_TARGET = 2.0
 UNLOCK_TARGET = 1.2
-SIZE_TARGET = 100 * 1024
+SIZE_TARGET = 100_000  # "100 KB", read strictly
 
 # A bare page running the page's own argon2 module (the same wrapped code the page inlines).
 HARNESS = """<!doctype html><meta charset="utf-8"><title>argon2 bench</title>
@@ -55,6 +57,14 @@ globalThis.benchArgon2 = async (o) => {{
 }};
 document.title = 'ready';
 </script>"""
+
+
+# Resolves once the page has marked the entries as laid out (one animation frame after).
+SHOWN = """() => new Promise((done) => {
+  const seen = () => performance.getEntriesByName('rvault-shown').length
+    ? done() : requestAnimationFrame(seen);
+  seen();
+})"""
 
 
 def launch(pw: Any, chromium: str) -> Any:
@@ -103,12 +113,17 @@ def main() -> None:
 
         with sync_playwright() as pw:
             browser = launch(pw, args.chromium)
-            kdf_tab = browser.new_page()
-            kdf_tab.goto(harness.as_uri())
-            kdf_tab.wait_for_function("document.title === 'ready'")
 
             def browser_kdf() -> float:
-                return float(kdf_tab.evaluate("(o) => benchArgon2(o)", params)) / 1000
+                # A fresh context each time, as the page gets: no earlier 256 MiB memory
+                # waiting for the garbage collector.
+                context = browser.new_context()
+                tab = context.new_page()
+                tab.goto(harness.as_uri())
+                tab.wait_for_function("document.title === 'ready'")
+                took = float(tab.evaluate("(o) => benchArgon2(o)", params)) / 1000
+                context.close()
+                return took
 
             def cffi_kdf() -> float:
                 start = time.perf_counter()
@@ -125,18 +140,22 @@ def main() -> None:
                 tab.locator("body[data-ready='true']").wait_for(state="attached")
                 tab.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
                 tab.get_by_role("button", name="Unlock").click()
-                tab.wait_for_function(
-                    "performance.getEntriesByName('rvault-shown').length > 0", timeout=300_000
-                )
+                tab.locator("#vault-view").wait_for(state="visible", timeout=300_000)
+                # The page's CSP forbids wait_for_function (it evals); evaluate is not eval.
+                tab.evaluate(SHOWN)
+                tab.locator("#entries[data-complete='true']").wait_for(state="attached")
                 shown = tab.locator("article.entry").count()
                 if shown != args.entries:
                     sys.exit(f"the page showed {shown} entries, not {args.entries}")
-                took = tab.evaluate(
-                    "performance.measure('unlock', 'rvault-unlock', 'rvault-shown').duration"
+                took, whole = tab.evaluate(
+                    "[performance.measure('a', 'rvault-unlock', 'rvault-shown').duration,"
+                    " performance.measure('b', 'rvault-unlock', 'rvault-all-entries').duration]"
                 )
                 context.close()
+                all_in.append(float(whole) / 1000)
                 return float(took) / 1000
 
+            all_in: list[float] = []  # Unlock -> the last slice of entries added
             in_browser, cffi = interleaved(args.runs, browser_kdf, cffi_kdf)
             unlock, kdf_alone = interleaved(args.runs, page_unlock, browser_kdf)
             browser.close()
@@ -148,6 +167,7 @@ def main() -> None:
         ["Argon2id, argon2-cffi (this process)", ms(median(cffi)), spread(cffi)],
         ["page: Unlock -> entries shown", ms(median(unlock)), spread(unlock)],
         ["Argon2id in Chromium, same runs", ms(median(kdf_alone)), spread(kdf_alone)],
+        ["page: Unlock -> all entries in the page", ms(median(all_in)), spread(all_in)],
     ]
     print()
     print(table(["", "median ms", "min..max ms"], rows))
