@@ -67,11 +67,17 @@ SHOWN = """() => new Promise((done) => {
 })"""
 
 
+# Headless as root, and none of Chromium's own traffic (the network here refuses it).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync",
+]  # fmt: skip
+
+
 def launch(pw: Any, chromium: str) -> Any:
     """Debian's Chromium, headless (never a downloaded browser)."""
-    return pw.chromium.launch(
-        executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-    )
+    return pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
 
 
 def main() -> None:
