@@ -11,6 +11,7 @@ import pytest
 from conftest import PASSPHRASE, canonical_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.rfc6238 import RFC6238, RFC6238_SEEDS
 
 from vault.entry import Entry
 from vault.errors import CorruptVault, InvalidData, UnsupportedOtp
@@ -33,22 +34,6 @@ from vault.store import VaultFile
 
 def b32(raw: bytes) -> str:
     return base64.b32encode(raw).decode().rstrip("=")
-
-
-# RFC 6238 Appendix B: the seed is the ASCII digits repeated to the hash's block-size key.
-RFC6238_SEEDS = {
-    "SHA1": b"12345678901234567890",
-    "SHA256": b"12345678901234567890123456789012",
-    "SHA512": b"1234567890" * 6 + b"1234",
-}
-RFC6238 = [
-    (59, "94287082", "46119246", "90693936"),
-    (1111111109, "07081804", "68084774", "25091201"),
-    (1111111111, "14050471", "67062674", "99943326"),
-    (1234567890, "89005924", "91819424", "93441116"),
-    (2000000000, "69279037", "90698825", "38618901"),
-    (20000000000, "65353130", "77737706", "47863826"),
-]
 
 
 @pytest.mark.parametrize(("when", "sha1", "sha256", "sha512"), RFC6238)

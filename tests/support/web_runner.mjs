@@ -6,6 +6,10 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
+// Node 18 (Debian's nodejs) has WebCrypto only as node:crypto's webcrypto; 20 and later
+// also as a global, like browsers.
+if (!globalThis.crypto?.subtle) globalThis.crypto = (await import("node:crypto")).webcrypto;
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "vault", "web");
 const require = createRequire(import.meta.url);
 // The same vendored file the page embeds; its UMD wrapper exports through CommonJS here.
@@ -19,17 +23,26 @@ globalThis.hashwasm = {
 };
 
 const js = (name) => import(join(root, "js", name));
-const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container] =
-  await Promise.all(["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js"].map(js));
+const [{ openVault, unlockRecovery, openPayload }, erasure, frames, base32, { RestoreSession }, totp, container, printed, slip39, payload] =
+  await Promise.all(
+    ["open.js", "erasure.js", "frames.js", "base32.js", "restore.js", "totp.js", "container.js", "printed_key.js", "slip39.js", "payload.js"].map(js),
+  );
+// Counts PBKDF2 derivations, so a test can prove a forged share is refused before any.
+let pbkdf2Calls = 0;
+const deriveBits = crypto.subtle.deriveBits.bind(crypto.subtle);
+crypto.subtle.deriveBits = (algorithm, ...rest) => {
+  if (algorithm.name === "PBKDF2") pbkdf2Calls += 1;
+  return deriveBits(algorithm, ...rest);
+};
 
 const b64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
 const to64 = (bytes) => Buffer.from(bytes).toString("base64");
 
 function failure(err) {
-  if (!err || !err.name || !["AuthenticationFailed", "InvalidData", "CorruptVault", "Unsupported", "LimitExceeded"].includes(err.name)) {
+  if (!err || !err.name || !["AuthenticationFailed", "InvalidData", "CorruptVault", "Unsupported", "LimitExceeded", "MissingInput"].includes(err.name)) {
     throw err; // a bug, not an outcome: the test must see it
   }
-  return { error: err.name, message: err.message };
+  return { error: err.name, message: err.message, hint: err.hint };
 }
 
 const ops = {
@@ -46,6 +59,22 @@ const ops = {
     try {
       const c = await container.parseContainer(b64(vault));
       return { doc: await openPayload(c, await unlockRecovery(c, b64(key))) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  // Node's own DecompressionStream, bare: the control showing it accepts bytes after the stream.
+  async raw_inflate({ data }) {
+    try {
+      const stream = new Blob([b64(data)]).stream().pipeThrough(new DecompressionStream("deflate"));
+      return { data: to64(new Uint8Array(await new Response(stream).arrayBuffer())) };
+    } catch (err) {
+      return { error: String(err) };
+    }
+  },
+  async inflate({ data }) {
+    try {
+      return { data: to64(await payload.inflate(b64(data))) };
     } catch (err) {
       return failure(err);
     }
@@ -100,8 +129,28 @@ const ops = {
     }
     return out;
   },
+  async printed_key({ text }) {
+    try {
+      return { key: to64(await printed.parsePrintedKey(text)) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+  async combine({ shares, passphrase = "" }) {
+    pbkdf2Calls = 0;
+    try {
+      const key = await slip39.combineShares(shares.map((s) => s.split(" ")), new TextEncoder().encode(passphrase));
+      return { key: to64(key), pbkdf2Calls };
+    } catch (err) {
+      return { ...failure(err), pbkdf2Calls };
+    }
+  },
   async totp({ secret, settings, t }) {
-    return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
+    try {
+      return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };
+    } catch (err) {
+      return failure(err);
+    }
   },
 };
 

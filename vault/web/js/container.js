@@ -24,10 +24,13 @@ export function checkCaps({ timeCost: t, memoryKib: m, parallelism: p }) {
     throw new LimitExceeded(`Argon2 time cost ${t} is outside 1..${CAPS.timeCost}`);
   }
   if (!(8 * p <= m && m <= CAPS.memoryKib)) {
-    throw new LimitExceeded(`Argon2 memory ${m} KiB is outside ${8 * p}..${CAPS.memoryKib} KiB`);
+    throw new LimitExceeded(`Argon2 memory ${m} KiB is outside ${8 * p}..${CAPS.memoryKib} KiB (4 GiB)`);
   }
   if (m * t > CAPS.workKibPasses) {
-    throw new LimitExceeded("Argon2 work is above the cap of 64 GiB-passes");
+    throw new LimitExceeded(
+      `Argon2 work of ${t} passes over ${Math.floor(m / 1024)} MiB is above the cap of ` +
+        `${CAPS.workKibPasses / (1024 * 1024)} GiB-passes`,
+    );
   }
 }
 
@@ -75,9 +78,11 @@ export async function parseContainer(data) {
   const version = u16(body, 8);
   const flags = u16(body, 10);
   if (version !== 1) {
-    throw new Unsupported(`vault format version ${version} is not supported (this page reads 1)`);
+    throw new Unsupported(`vault format version ${version} is not supported (this rvault reads 1)`);
   }
-  if (flags !== 0) throw new Unsupported("vault uses unknown feature flags");
+  if (flags !== 0) {
+    throw new Unsupported(`vault uses unknown feature flags 0x${flags.toString(16).padStart(4, "0")}`);
+  }
   const count = body[36];
   if (count === 0) throw new CorruptVault("vault has no key slots");
   if (count > MAX_SLOTS) {

@@ -5,7 +5,7 @@
 import { argon2id } from "./argon2.js";
 import { ascii } from "./bytes.js";
 import { parseContainer, slotAad } from "./container.js";
-import { AuthenticationFailed } from "./errors.js";
+import { AuthenticationFailed, MissingInput } from "./errors.js";
 import { inflate, readDocument } from "./payload.js";
 
 const PAYLOAD_INFO = ascii("rvault/v1/payload");
@@ -56,14 +56,23 @@ export async function unlockRecovery(container, recoveryKey) {
     const key = await openSealed(kek, slot.nonce, slot.wrapped, slotAad(container, slot));
     if (key) return key;
   }
-  throw new AuthenticationFailed("wrong recovery key or shares (or the key slot was altered)");
+  if (!container.slots.some((s) => s.type === 2)) {
+    throw new MissingInput(
+      "this vault copy has no recovery key",
+      "it was never added or was removed, or this kit/copy is older than the key",
+    );
+  }
+  throw new AuthenticationFailed(
+    "wrong recovery key or shares (or the key slot was altered)",
+    "check the key or the share words against the sheet; nothing was changed",
+  );
 }
 
 // The payload document (the JSON the CLI's `show --json` is made from).
 export async function openPayload(container, masterKey) {
   const key = await hkdf(masterKey, container.payloadSalt, PAYLOAD_INFO);
   const compressed = await openSealed(key, ZERO_NONCE, container.ciphertext, container.header);
-  if (!compressed) throw new AuthenticationFailed("wrong passphrase, or the vault file was altered");
+  if (!compressed) throw new AuthenticationFailed(); // the library's words for any AEAD failure
   return readDocument(await inflate(compressed));
 }
 

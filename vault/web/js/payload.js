@@ -23,7 +23,7 @@ async function inflateAll(compressed) {
     }
   } catch (err) {
     if (err instanceof LimitExceeded) throw err;
-    return null; // not a complete, valid zlib stream
+    return { failure: String(err && err.message) }; // not a complete, valid zlib stream
   }
   const out = new Uint8Array(total);
   let at = 0;
@@ -31,17 +31,27 @@ async function inflateAll(compressed) {
     out.set(p, at);
     at += p.length;
   }
-  return out;
+  return { plaintext: out };
 }
+
+// Python tells a stream cut short or followed by junk (zlib's eof and unused_data) from
+// damaged data (zlib.error). DecompressionStream only says "failed"; its message is the one
+// clue, worded by each engine (Node: "unexpected end of file"; Chromium: "truncated",
+// "Junk found after end"). Unrecognised wording gets the damaged-data message: the class,
+// CorruptVault, is the same either way.
+const CUT_OR_PADDED = /unexpected end|truncat|junk|trailing|end of (the )?(file|input|stream)/i;
 
 // Inflate, refusing a stream that is damaged, truncated or followed by extra bytes.
 export async function inflate(compressed) {
-  const plaintext = await inflateAll(compressed);
-  if (plaintext === null) throw new CorruptVault("vault payload is not valid zlib data");
+  const { plaintext, failure } = await inflateAll(compressed);
+  if (compressed.length === 0 || (failure !== undefined && CUT_OR_PADDED.test(failure))) {
+    throw new CorruptVault("vault payload has a truncated or padded zlib stream");
+  }
+  if (failure !== undefined) throw new CorruptVault("vault payload is not valid zlib data");
   // Browsers refuse bytes after the end of the stream; Node's DecompressionStream ignores
   // them. Without one byte, a stream with nothing after it is cut short and must fail: if
   // it still inflates, bytes followed the stream.
-  if (compressed.length > 0 && (await inflateAll(compressed.slice(0, -1))) !== null) {
+  if ((await inflateAll(compressed.slice(0, -1))).plaintext !== undefined) {
     throw new CorruptVault("vault payload has a truncated or padded zlib stream");
   }
   return plaintext;

@@ -1,5 +1,6 @@
 // TOTP codes (RFC 6238 over RFC 4226's HOTP): HMAC-SHA1, -SHA256 or -SHA512 through
 // WebCrypto, 6 or 8 digits, any period. Mirrors vault/otp/totp.py.
+import { InvalidData } from "./errors.js";
 import { b32decodeRfc } from "./rfc4648.js";
 
 const HASHES = { SHA1: "SHA-1", SHA256: "SHA-256", SHA512: "SHA-512" };
@@ -19,7 +20,9 @@ export async function hotp(keyBytes, counter, algorithm = "SHA1", digits = 6) {
 }
 
 export async function totp(secret, { algorithm = "SHA1", digits = 6, period = 30 } = {}, unixSeconds) {
-  return hotp(b32decodeRfc(secret), Math.floor(unixSeconds / period), algorithm, digits);
+  const counter = Math.floor(unixSeconds / period);
+  if (counter < 0) throw new InvalidData("cannot make a TOTP code for a time before 1970");
+  return hotp(b32decodeRfc(secret), counter, algorithm, digits);
 }
 
 export function secondsLeft(period, unixSeconds) {
