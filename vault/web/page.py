@@ -185,7 +185,8 @@ def build_page(vault_bytes: bytes | None) -> bytes:
                 raise ValueError(f"the page's {name} contains {breaker!r}")
     if "</style" in style.lower():
         raise ValueError("the page's style contains '</style'")
-    template = _read(TEMPLATE)
+    # The template's indentation is for its readers; it holds no <pre> or text to keep.
+    template = "\n".join(line.strip() for line in _read(TEMPLATE).splitlines() if line.strip())
     for slot in SLOTS:
         if template.count(slot) != 1:
             raise ValueError(f"{TEMPLATE} must hold {slot} exactly once")
