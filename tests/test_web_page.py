@@ -508,6 +508,7 @@ def _outcome(alert: str) -> str:
         return "wrong_passphrase"
     for words, outcome in (
         ("This vault file is damaged", "corrupt"),
+        ("This is not an rvault vault file", "corrupt"),
         ("A newer rvault wrote this file", "unsupported"),
         ("refused before any work is done", "limit_exceeded"),
     ):

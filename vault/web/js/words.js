@@ -27,6 +27,9 @@ export function openErrorMessage(err, memoryKib) {
     case 'AuthenticationFailed':
       return WRONG_PASSPHRASE;
     case 'CorruptVault':
+      if (/magic/.test(err.message)) {
+        return 'This is not an rvault vault file. Pick the .rvault file, or rebuild it from the paper kit.';
+      }
       return (
         `This vault file is damaged: ${err.message}. Try another copy of it, ` +
         'or rebuild it from the paper kit.'
