@@ -4,10 +4,12 @@ Three figures, measured in one run with Debian's Chromium (headless, through Pla
 
 * Argon2id in Chromium (hash-wasm, one thread, as the page runs it) / argon2-cffi in this
   process, at a vault's default parameters (256 MiB, t=3, p=4 as stored); target <= 2.0.
-* the page's Unlock pressed -> entries shown, for a 1,000-entry vault, / the KDF alone in the
-  same browser; target <= 1.2. The page marks both moments with performance.mark(); it shows
-  the first screenful of entries at once and adds the rest in slices, so the time until every
-  entry is in the page is printed too.
+* the page's Unlock pressed -> entries shown, for a 1,000-entry vault, / the KDF alone; target
+  <= 1.2. The judged ratio divides each unlock by its own Argon2id call (timed by wrapping
+  hash-wasm from the test side), so load cannot fall on one side only; the ratio to separate
+  KDF runs in a bare page, interleaved, is printed too. The page marks Unlock and entries
+  shown with performance.mark(); it shows the first screenful of entries at once and adds the
+  rest in slices, so the time until every entry is in the page is printed too.
 * the page's size without a vault (no QR reader in it); target <= 100 KB.
 
 Usage: python bench/web.py [--runs 5] [--entries 1000] [--memory-mib 256] [--time-cost 3]
@@ -73,6 +75,21 @@ CHROMIUM_ARGS = [
     "--no-first-run", "--disable-background-networking", "--disable-component-update",
     "--disable-sync",
 ]  # fmt: skip
+
+
+# Times the derivation inside the page's own unlock (the same call, the same moment), so the
+# ratio below is paired within one run and a busy machine shifts both sides alike. Installed
+# through the DevTools protocol (evaluate), which the page's CSP does not govern; the page
+# itself has no hook for it.
+TIME_KDF = """() => {
+  const real = globalThis.hashwasm.argon2id;
+  globalThis.hashwasm.argon2id = async (options) => {
+    performance.mark('bench-kdf-start');
+    const key = await real(options);
+    performance.mark('bench-kdf-end');
+    return key;
+  };
+}"""
 
 
 def launch(pw: Any, chromium: str) -> Any:
@@ -144,6 +161,7 @@ def main() -> None:
                 tab = context.new_page()
                 tab.goto(page.as_uri())
                 tab.locator("body[data-ready='true']").wait_for(state="attached")
+                tab.evaluate(TIME_KDF)
                 tab.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
                 tab.get_by_role("button", name="Unlock").click()
                 tab.locator("#vault-view").wait_for(state="visible", timeout=300_000)
@@ -153,27 +171,34 @@ def main() -> None:
                 shown = tab.locator("article.entry").count()
                 if shown != args.entries:
                     sys.exit(f"the page showed {shown} entries, not {args.entries}")
-                took, whole = tab.evaluate(
+                took, whole, kdf_part = tab.evaluate(
                     "[performance.measure('a', 'rvault-unlock', 'rvault-shown').duration,"
-                    " performance.measure('b', 'rvault-unlock', 'rvault-all-entries').duration]"
+                    " performance.measure('b', 'rvault-unlock', 'rvault-all-entries').duration,"
+                    " performance.measure('c', 'bench-kdf-start', 'bench-kdf-end').duration]"
                 )
                 context.close()
                 all_in.append(float(whole) / 1000)
+                kdf_inside.append(float(kdf_part) / 1000)
                 return float(took) / 1000
 
             all_in: list[float] = []  # Unlock -> the last slice of entries added
+            kdf_inside: list[float] = []  # the derivation within each of those unlocks
             in_browser, cffi = interleaved(args.runs, browser_kdf, cffi_kdf)
             unlock, kdf_alone = interleaved(args.runs, page_unlock, browser_kdf)
+            # The warm-up unlock is not in `unlock`: drop its figures here too.
+            kdf_inside, all_in = kdf_inside[-len(unlock) :], all_in[-len(unlock) :]
             browser.close()
 
     kdf_ratio = paired_ratio(in_browser, cffi)
-    unlock_ratio = paired_ratio(unlock, kdf_alone)
+    unlock_ratio = paired_ratio(unlock, kdf_inside)  # the same unlock: the judged figure
+    separate_ratio = paired_ratio(unlock, kdf_alone)
     rows = [
         ["Argon2id in Chromium (hash-wasm, 1 thread)", ms(median(in_browser)), spread(in_browser)],
         ["Argon2id, argon2-cffi (this process)", ms(median(cffi)), spread(cffi)],
         ["page: Unlock -> entries shown", ms(median(unlock)), spread(unlock)],
         ["Argon2id in Chromium, same runs", ms(median(kdf_alone)), spread(kdf_alone)],
         ["page: Unlock -> all entries in the page", ms(median(all_in)), spread(all_in)],
+        ["page: its own Argon2id call, same unlocks", ms(median(kdf_inside)), spread(kdf_inside)],
     ]
     print()
     print(table(["", "median ms", "min..max ms"], rows))
@@ -187,9 +212,13 @@ def main() -> None:
         f"; target <= {KDF_TARGET}: {verdict(kdf_ratio <= KDF_TARGET)}"
     )
     print(
-        f"unlock to entries / KDF alone: {unlock_ratio:.3f} "
-        f"(medians {median(unlock) / median(kdf_alone):.3f}); target <= {UNLOCK_TARGET}: "
+        f"unlock to entries / its own KDF: {unlock_ratio:.3f} "
+        f"(medians {median(unlock) / median(kdf_inside):.3f}); target <= {UNLOCK_TARGET}: "
         f"{verdict(unlock_ratio <= UNLOCK_TARGET)}"
+    )
+    print(
+        f"unlock to entries / a separate KDF run (interleaved): {separate_ratio:.3f} "
+        f"(medians {median(unlock) / median(kdf_alone):.3f})"
     )
     print(
         f"page without a vault: {blank} bytes ({blank / 1024:.1f} KiB); with the "
