@@ -2,7 +2,8 @@
 
 The browser is Debian's chromium driven by Playwright (never a downloaded browser). Without it
 the browser tests skip, naming the package; under CI=true they fail instead. Every wait is on
-a page state (an element shown, a text present), never on a sleep.
+a page state (an element shown, a text present), never on a sleep. All but one browser test
+are marked slow (about a second each); the quick loop keeps the comparison with show --json.
 """
 
 from __future__ import annotations
@@ -439,6 +440,7 @@ def test_the_page_from_file_shows_what_rvault_show_json_shows(
     assert page.locator("article.entry:visible").count() == len(names)
 
 
+@pytest.mark.slow
 def test_a_big_vault_arrives_whole_and_search_counts_it(
     tab: Callable[..., Tab], tmp_path: Path
 ) -> None:
@@ -456,6 +458,7 @@ def test_a_big_vault_arrives_whole_and_search_counts_it(
     assert t.page.locator("article.entry:visible h3").all_text_contents() == ["Service 007"]
 
 
+@pytest.mark.slow
 def test_totp_codes_equal_pythons_at_a_fixed_time(
     tab: Callable[..., Tab], sample: VaultFile, sample_page: Path
 ) -> None:
@@ -478,6 +481,7 @@ def test_totp_codes_equal_pythons_at_a_fixed_time(
         assert card.locator(".totp-left").text_content() == f"{left} s left"
 
 
+@pytest.mark.slow
 def test_a_wrong_passphrase_and_a_tampered_file_get_the_same_opaque_message(
     tab: Callable[..., Tab], sample: VaultFile, sample_page: Path, tmp_path: Path
 ) -> None:
@@ -517,6 +521,7 @@ def _outcome(alert: str) -> str:
     return f"unexpected message: {alert}"
 
 
+@pytest.mark.slow
 def test_every_vector_gives_the_clis_outcome_in_the_page(
     tab: Callable[..., Tab], blank_page: Path, tmp_path: Path
 ) -> None:
@@ -566,6 +571,7 @@ def _typo(line: str) -> str:
     return line[:pos] + swapped + line[pos + 1 :]
 
 
+@pytest.mark.slow
 def test_a_typed_restore_names_the_typo_then_rebuilds_and_unlocks(
     tab: Callable[..., Tab], sample: VaultFile, blank_page: Path, tmp_path: Path
 ) -> None:
@@ -603,6 +609,7 @@ def test_a_typed_restore_names_the_typo_then_rebuilds_and_unlocks(
     assert all(u.startswith(("file:", "data:", "blob:")) for u in t.requests), t.requests
 
 
+@pytest.mark.slow
 def test_kits_are_never_mixed_the_newest_wins_and_other_vaults_are_chosen(
     tab: Callable[..., Tab], sample: VaultFile, blank_page: Path, tmp_path: Path
 ) -> None:
@@ -644,6 +651,7 @@ def test_kits_are_never_mixed_the_newest_wins_and_other_vaults_are_chosen(
     assert Path(got.value.path()).read_bytes() == other.read_bytes()
 
 
+@pytest.mark.slow
 def test_the_same_line_typed_from_two_kits_is_named(
     tab: Callable[..., Tab], sample: VaultFile, blank_page: Path, tmp_path: Path
 ) -> None:
@@ -660,6 +668,7 @@ def test_the_same_line_typed_from_two_kits_is_named(
     ).wait_for()
 
 
+@pytest.mark.slow
 def test_no_request_leaves_the_page_and_nothing_is_stored(
     tab: Callable[..., Tab], sample_page: Path
 ) -> None:
@@ -676,6 +685,7 @@ def test_no_request_leaves_the_page_and_nothing_is_stored(
     assert t.stored() == {"local": 0, "session": 0, "cookie": "", "idb": [], "cookies": []}
 
 
+@pytest.mark.slow
 def test_served_over_http_it_works_and_asks_for_nothing_else(
     tab: Callable[..., Tab], sample_page: Path
 ) -> None:
@@ -706,6 +716,7 @@ def _no_sideways_scroll(page: Any) -> None:
     assert width <= 360, width
 
 
+@pytest.mark.slow
 def test_a_360_px_screen_needs_no_sideways_scrolling(
     tab: Callable[..., Tab], sample_page: Path
 ) -> None:
@@ -724,6 +735,7 @@ def test_a_360_px_screen_needs_no_sideways_scrolling(
     _no_sideways_scroll(t.page)
 
 
+@pytest.mark.slow
 def test_the_keyboard_alone_reaches_the_passphrase_unlock_and_lock(
     tab: Callable[..., Tab], sample_page: Path
 ) -> None:
@@ -745,6 +757,7 @@ def test_the_keyboard_alone_reaches_the_passphrase_unlock_and_lock(
     assert page.locator("article.entry").count() == 0
 
 
+@pytest.mark.slow
 def test_it_locks_itself_after_idle_minutes(tab: Callable[..., Tab], sample_page: Path) -> None:
     t = tab(sample_page, setup=lambda page: page.clock.install())
     t.unlock()
@@ -759,6 +772,7 @@ def test_it_locks_itself_after_idle_minutes(tab: Callable[..., Tab], sample_page
     assert t.page.locator("article.entry").count() == 0
 
 
+@pytest.mark.slow
 def test_a_vault_file_picked_from_disk_opens(
     tab: Callable[..., Tab], sample: VaultFile, blank_page: Path
 ) -> None:
@@ -770,6 +784,7 @@ def test_a_vault_file_picked_from_disk_opens(
     assert t.page.locator("article.entry").count() == len(sample.load(PASSPHRASE).entries)
 
 
+@pytest.mark.slow
 def test_memory_the_browser_cannot_allocate_gets_a_plain_message(
     tab: Callable[..., Tab], sample: VaultFile, tmp_path: Path
 ) -> None:
