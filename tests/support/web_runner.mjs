@@ -72,6 +72,17 @@ const ops = {
       return { error: String(err) };
     }
   },
+  // nameKey of each code point given.
+  name_keys({ codePoints }) {
+    return codePoints.map((cp) => payload.nameKey(String.fromCodePoint(cp)));
+  },
+  document({ data }) {
+    try {
+      return { doc: payload.readDocument(b64(data)) };
+    } catch (err) {
+      return failure(err);
+    }
+  },
   async inflate({ data }) {
     try {
       return { data: to64(await payload.inflate(b64(data))) };

@@ -40,7 +40,7 @@ export async function parseFrame(data) {
   const generation = u64(body, 25);
   // What every frame of one kit shares, as one comparable string.
   const kitKey = [hex(vaultId), hex(kitId), generation, n, k, length].join(":");
-  return { vaultId, kitId, generation, index, n, k, length, block, kitKey };
+  return { version: body[0], vaultId, kitId, generation, index, n, k, length, block, kitKey };
 }
 
 // A frame from its text form (TAG + base32), forgiving case, spaces and confusions.

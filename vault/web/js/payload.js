@@ -1,6 +1,9 @@
 // The decrypted payload (docs/FORMAT.md sections 4-5): a zlib stream, inflated with a 64 MiB
-// cap, holding canonical UTF-8 JSON. Everything Python's Vault.from_bytes refuses as corrupt
-// is refused here too, so the page and the CLI agree on every vector.
+// cap, holding canonical UTF-8 JSON. What Python's Vault.from_bytes refuses is refused here
+// too, with the same class. Where JSON.parse cannot see what Python sees (3.0 against 3,
+// integers above 2^53), the page refuses documents that no rvault writes: docs/WEB.md has
+// the list, and keeps the page small rather than carrying a Python-exact JSON reader.
+import { SPACE } from "./bytes.js";
 import { CorruptVault, LimitExceeded, Unsupported } from "./errors.js";
 
 export const MAX_PLAINTEXT = 64 * 1024 * 1024;
@@ -57,24 +60,45 @@ export async function inflate(compressed) {
   return plaintext;
 }
 
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const out = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-    return out;
-  }
-  return value;
+// Code point order (Python's), not UTF-16 unit order (JavaScript's default sort). The two
+// differ only where a surrogate meets a unit from U+E000 to U+FFFF: moving the surrogates
+// above that range makes the first differing unit decide as the code points would.
+function unitRank(u) {
+  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
+  return u >= 0xe000 ? u - 0x800 : u;
 }
 
-export function canonicalJson(doc) {
-  return JSON.stringify(sortKeys(doc));
+export function byCodePoint(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return unitRank(a.charCodeAt(i)) - unitRank(b.charCodeAt(i));
+  }
+  return a.length - b.length;
+}
+
+// A lone surrogate: JSON.stringify escapes it, Python writes it raw and then cannot encode
+// the text as UTF-8. So a document holding one is never canonical.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function quote(text) {
+  return LONE_SURROGATE.test(text) ? "\ud800" : JSON.stringify(text);
+}
+
+// json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False): JSON.stringify
+// escapes as Python does; the key order ("__proto__" included) is done by hand.
+export function canonicalJson(value) {
+  if (typeof value === "string") return quote(value);
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value).sort(byCodePoint);
+  return `{${keys.map((k) => `${quote(k)}:${canonicalJson(value[k])}`).join(",")}}`;
 }
 
 const ENTRY_V1 = ["id", "name", "kind", "secret", "codes", "tags", "created", "updated"];
 const TEXT_FIELDS = ["account", "issuer", "url", "notes"];
 const KINDS = ["backup-codes", "recovery-key", "totp", "note"];
-const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+// Python's \d in a str pattern is any decimal digit (category Nd), not only 0-9.
+const TIME = /^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}T\p{Nd}{2}:\p{Nd}{2}:\p{Nd}{2}Z$/u;
 const ID = /^[0-9a-f]{32}$/;
 const CONTROL = /\p{C}/u;
 
@@ -88,10 +112,15 @@ function isText(v) {
   return typeof v === "string";
 }
 
-// The name key: casefold(NFC(name)); upper- then lower-casing gives Unicode full case
-// folding for all but a handful of characters (docs/WEB.md says which).
+// Python's str.strip(): its whitespace, not JavaScript's trim() (which strips U+FEFF).
+const EDGE_SPACE = new RegExp(`^(?:${SPACE.source})+|(?:${SPACE.source})+$`, "gu");
+
+// vault/entry.py name_key: casefold(NFC(name)). Lower, upper, then lower case again puts
+// together exactly the characters casefold does (checked over every code point against
+// Python), except the dotless i, which upper-casing would turn into I.
 export function nameKey(name) {
-  return name.trim().normalize("NFC").toUpperCase().toLowerCase();
+  const fold = (s) => s.toLowerCase().toUpperCase().toLowerCase();
+  return name.replace(EDGE_SPACE, "").normalize("NFC").split("\u0131").map(fold).join("\u0131");
 }
 
 function checkEntry(e, version) {
@@ -138,7 +167,8 @@ export function readDocument(plaintext) {
   let text;
   let doc;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(plaintext);
+    // ignoreBOM keeps a byte order mark in the text, where JSON (and Python) refuse it.
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(plaintext);
     doc = JSON.parse(text);
   } catch {
     throw new CorruptVault("vault payload is not valid JSON");
@@ -159,7 +189,14 @@ export function readDocument(plaintext) {
   if (new Set(doc.entries.map((e) => nameKey(e.name))).size !== doc.entries.length) {
     throw new CorruptVault("vault payload has two entries with the same name");
   }
-  if (canonicalJson(doc) !== text) throw new CorruptVault("vault payload is not in canonical form");
+  let canonical;
+  try {
+    canonical = canonicalJson(doc);
+  } catch {
+    // Nesting deeper than the stack: unreadable, and never a crash of the page.
+    throw new CorruptVault("vault payload is not valid JSON");
+  }
+  if (canonical !== text) throw new CorruptVault("vault payload is not in canonical form");
   if (doc.version === 1) {
     for (const e of doc.entries) e.otp = e.kind === "totp" ? { algorithm: "SHA1", digits: 6, period: 30 } : null;
     doc.version = 2;
