@@ -260,6 +260,18 @@ let c = 1
 c
 ++c
 out.push(c);
+const joined = [3, 1, 2]
+  .sort()
+  .join(
+    '-',
+  )
+const half = 1
+.5
+out.push(joined, half, (() => {
+  return (
+    1
+  )
+})());
 console.log(JSON.stringify(out));
 """
 
@@ -284,7 +296,7 @@ def test_stripping_comments_keeps_what_the_code_does(tmp_path: Path) -> None:
         out = subprocess.run([node, path], capture_output=True, text=True, check=True)
         runs.append(out.stdout)
     assert runs[0] == runs[1]
-    assert json.loads(runs[0])[-1] == 2  # a line break still ends the statement before ++c
+    assert json.loads(runs[0])[-4:] == [2, "1-2-3", 1, 1]  # `c\n++c` and `1\n.5`: two statements
 
 
 def test_the_page_script_is_one_valid_module(tmp_path: Path) -> None:

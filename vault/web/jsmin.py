@@ -1,9 +1,10 @@
 """Comments and indentation out of the project's JavaScript, for the page (nothing else changes).
 
 The modules in vault/web/js are written to be read; the page must stay under 100 KB. This
-removes comments, indentation, blank lines and the spaces no token needs, and leaves every
-token, string, template literal and regular expression as written, and every line break (so
-automatic semicolon insertion reads the code exactly as before). It is a small scanner of the
+removes comments, indentation, blank lines, the spaces no token needs and the line breaks
+that cannot matter (after `{ ; , ( [`, before `} ) ] .`), and leaves every token, string,
+template literal and regular expression as written, and every other line break (so automatic
+semicolon insertion reads the code exactly as before). It is a small scanner of the
 JavaScript lexical grammar, not a minifier: no renaming, no rewriting.
 """
 
@@ -15,6 +16,9 @@ _REGEX_AFTER_WORD = {
     "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case",
     "do", "else", "yield", "await",
 }  # fmt: skip
+# Line breaks after these, or before those, never matter to semicolon insertion.
+_JOIN_AFTER = set("{;,([")
+_JOIN_BEFORE = set("})].")
 _WORD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
@@ -36,13 +40,19 @@ def _space_needed(prev: str, nxt: str) -> bool:
 class _Out:
     """The output, tracking the last significant token for the regex-or-division question."""
 
-    def __init__(self) -> None:
+    def __init__(self, join_lines: bool) -> None:
+        self.join_lines = join_lines
         self.parts: list[str] = []
         self.last = ""  # last significant character emitted
         self.word = ""  # the identifier or keyword it ended, if it was one
         self.pending = False  # white space was seen since the last token
 
     def code(self, text: str) -> None:
+        number = text[0] == "." and text[1:2].isdigit()  # `1\n.5` is two statements
+        if self.join_lines and text[0] in _JOIN_BEFORE and not number and self.parts[-1:] == ["\n"]:
+            # Nothing can end a statement before these: the line break does nothing.
+            self.parts.pop()
+            self.pending = True
         last = self.parts[-1] if self.parts else "\n"
         if self.pending and not last.endswith("\n") and _space_needed(last[-1], text[0]):
             self.parts.append(" ")
@@ -57,6 +67,10 @@ class _Out:
             self.word = stripped[tail:] if self.last in _WORD_CHARS else ""
 
     def newline(self) -> None:
+        if self.join_lines and self.last in _JOIN_AFTER:
+            # After these no semicolon is ever inserted, and no restricted production ends.
+            self.pending = True
+            return
         self.pending = False
         if self.parts and not self.parts[-1].endswith("\n"):
             self.parts.append("\n")
@@ -105,9 +119,9 @@ def _regex(src: str, i: int) -> int:
     return j
 
 
-def strip_comments(src: str) -> str:
-    """src without comments, indentation or blank lines; otherwise unchanged."""
-    out = _Out()
+def strip_comments(src: str, join_lines: bool = True) -> str:
+    """src without comments, indentation, blank lines (and, if join_lines, idle line breaks)."""
+    out = _Out(join_lines)
     braces: list[int] = []  # per open `${`: braces opened inside it since
     i, n = 0, len(src)
     in_template = False
@@ -171,7 +185,7 @@ def strip_comments(src: str) -> str:
                     continue
                 braces[-1] -= 1
             j = i + 1
-            if ch in _WORD_CHARS:
+            if ch in _WORD_CHARS or (ch == "." and src[j : j + 1].isdigit()):  # `.5` is a number
                 while j < n and src[j] in _WORD_CHARS:
                     j += 1
             out.code(src[i:j])

@@ -116,7 +116,7 @@ def _wrap(path: str, source: str) -> tuple[str, list[str]]:
         raise ValueError(f"{path}:{line}: an import or export form page.py cannot inline")
     returned = ", ".join(b if a == b else f"{b}: {a}" for a, b in exports)
     wrapped = (
-        f"// {path}\nconst {_variable(path)} = (() => {{\n{body.rstrip()}\n"
+        f"const {_variable(path)} = (() => {{\n{body.rstrip()}\n"
         f"return Object.freeze({{{returned}}});\n}})();\n"
     )
     return wrapped, deps
@@ -135,7 +135,9 @@ def bundle(entry: str = ENTRY, classic: tuple[str, ...] = CLASSIC) -> str:
             return
         visiting.append(path)
         # The readable source stays in the package; the page carries it without comments.
-        text, deps = _wrap(path, strip_comments(_read(path)))
+        # Statements stay on their lines until import and export are rewritten.
+        text, deps = _wrap(path, strip_comments(_read(path), join_lines=False))
+        text = f"// {path}\n{strip_comments(text)}"  # where each module starts, for readers
         wrapped[path] = text
         for dep in deps:
             visit(dep)
