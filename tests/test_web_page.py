@@ -415,8 +415,18 @@ def test_the_page_from_file_shows_what_rvault_show_json_shows(
     t = tab(sample_page)
     page = t.page
     assert page.url.startswith("file://")
+    # Record what the progress line says while Argon2 runs (it may be too quick to poll).
+    page.evaluate(
+        """() => { window.seen = [];
+        new MutationObserver(() => { const p = document.getElementById('progress');
+          if (!p.hidden) window.seen.push(p.textContent.trim()); })
+        .observe(document.getElementById('progress'),
+                 {attributes: true, subtree: true, childList: true, characterData: true}); }"""
+    )
     t.unlock()
     t.unlocked()
+    seen = page.evaluate("window.seen")
+    assert any("working out the key from your passphrase (1 MiB, 1 pass)" in s for s in seen)
     names = [e.name for e in sample.load(PASSPHRASE).entries]
     assert page.locator("article.entry").count() == len(names)
     for name in names:

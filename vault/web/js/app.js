@@ -125,7 +125,7 @@ async function unlock(event) {
         const mib = Math.round(kdf.memoryKib / 1024);
         $('progress-text').textContent =
           `Unlocking: working out the key from your passphrase (${mib} MiB, ` +
-          `${kdf.timeCost} passes). This takes a few seconds, longer on a phone…`;
+          `${count(kdf.timeCost, 'pass', 'passes')}). This takes a few seconds, longer on a phone…`;
       },
     });
     field.value = '';
