@@ -481,6 +481,30 @@ def test_a_big_vault_arrives_whole_and_search_counts_it(
 
 
 @pytest.mark.slow
+def test_copy_puts_the_code_on_the_clipboard_and_says_how_to_mark_it_used(
+    tab: Callable[..., Tab], sample: VaultFile, sample_page: Path
+) -> None:
+    t = tab(
+        sample_page,
+        setup=lambda page: page.context.grant_permissions(["clipboard-read", "clipboard-write"]),
+    )
+    t.unlock()
+    t.unlocked()
+    second = next(e for e in sample.load(PASSPHRASE).entries if e.name == "GitHub").codes[1]
+    t.page.get_by_role("button", name="Copy code 2 of GitHub").click()
+    toast = t.page.locator("#copy-status")
+    toast.wait_for(state="visible")
+    assert toast.text_content() == (
+        "Copied. Once you have used it, mark it later: rvault edit GitHub --mark-used 2"
+    )
+    assert t.page.evaluate("navigator.clipboard.readText()") == second.code
+    t.page.get_by_role("button", name="Copy the recovery key of Laptop BitLocker").click()
+    t.page.locator("#copy-status").filter(has_text=re.compile(r"^Copied\.$")).wait_for()
+    key = next(e for e in sample.load(PASSPHRASE).entries if e.name == "Laptop BitLocker")
+    assert t.page.evaluate("navigator.clipboard.readText()") == key.secret
+
+
+@pytest.mark.slow
 def test_totp_codes_equal_pythons_at_a_fixed_time(
     tab: Callable[..., Tab], sample: VaultFile, sample_page: Path
 ) -> None:
