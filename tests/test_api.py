@@ -597,3 +597,19 @@ def test_the_public_names_agree_everywhere() -> None:
         assert getattr(package, name) is not None, name
     with pytest.raises(AttributeError):
         package.__getattr__("not_a_public_name")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"entries":[],"meta":{"x":"\\ud800"},"version":2}',  # a lone surrogate escaped
+        b'{"entries":[],"meta":{"x":' + b"[" * 100_000 + b"]" * 100_000 + b'},"version":2}',
+    ],
+    ids=["lone-surrogate", "deep-nesting"],
+)
+def test_payloads_no_writer_makes_are_corrupt_not_a_crash(payload: bytes) -> None:
+    """Found by the browser page's differential tests: both used to escape as Python errors."""
+    from vault.errors import CorruptVault
+
+    with pytest.raises(CorruptVault):
+        Vault.from_bytes(payload)

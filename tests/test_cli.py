@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CHEAP_KDF, CLEAN_ENV, EXAMPLES, PASSPHRASE, RV, Run, run_main, run_rvault
+from conftest import CHEAP_KDF, CLEAN_ENV, EXAMPLES, PASSPHRASE, RV, run_main, run_rvault
 
 from vault import BackupCode, Entry, VaultFile
 from vault.errors import EXIT_CODES, NothingLeft
@@ -52,11 +52,6 @@ GOOGLE = sample("google-backup-codes.txt")
 MICROSOFT_KEY = "T2CJV-YMCJ4-GJGGM-62JPK-RX447"
 ONEPASSWORD_KEY = "A3-RRTEHZ-NLLZCA-TTV87-N8RP6-HK6SQ-MYBSW"
 BITLOCKER_KEY = "338129-286715-630047-002266-552937-084524-368709-294547"
-
-
-def rvault(args: list[str], *, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run `rvault ARGS` in-process through main(), which maps errors to exit codes."""
-    return run_main(args, env, stdin)
 
 
 def assert_one_line_error(stderr: str) -> None:
@@ -758,7 +753,7 @@ def test_vault_location_precedence(
     env = {"RVAULT_PASSPHRASE_FILE": str(passphrase_file)}
     if env_file:
         env["RVAULT_FILE"] = str(paths[env_file])
-    r = rvault([str(paths[a]) if a in paths else a for a in args], env=env)
+    r = run_main([str(paths[a]) if a in paths else a for a in args], env=env)
     assert r.code == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["path"] == str(paths[winner])
@@ -831,7 +826,7 @@ def test_passphrase_sources(
     env = {"RVAULT_FILE": str(vault_path)}
     if env_source:
         env["RVAULT_PASSPHRASE_FILE"] = env_source.format(**names)
-    r = rvault([a.format(**names) for a in args], stdin=stdin, env=env)
+    r = run_main([a.format(**names) for a in args], stdin=stdin, env=env)
     assert r.code == 0, r.stderr
     assert r.stdout.startswith("GitHub ")
 
@@ -1131,8 +1126,8 @@ def test_passphrase_never_in_any_process_argv(tmp_path: Path) -> None:
     pfile.write_text(canary + "\n")
     vault_path = tmp_path / "slow.rvault"
     env = {"RVAULT_FILE": str(vault_path), "RVAULT_PASSPHRASE_FILE": str(pfile)}
-    assert rvault(SLOW_INIT, env=env).code == 0
-    assert rvault(["add", "GitHub", "--kind", "backup-codes"], stdin=GITHUB, env=env).code == 0
+    assert run_main(SLOW_INIT, env=env).code == 0
+    assert run_main(["add", "GitHub", "--kind", "backup-codes"], stdin=GITHUB, env=env).code == 0
 
     child_env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
     proc = subprocess.Popen(
@@ -1241,7 +1236,7 @@ def test_version(sub_env: dict[str, str], how: str) -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_command_help(command: str) -> None:
-    r = rvault([command, "--help"])
+    r = run_main([command, "--help"])
     assert r.code == 0
     assert r.stdout.startswith(f"Usage: rvault {command} ")
     assert "--vault PATH" in r.stdout

@@ -354,7 +354,7 @@ def transfer_link(payload: bytes) -> str:
 
 @functools.cache
 def real_transfer_payload() -> bytes:
-    """A Google transfer payload from the protobuf runtime (tests/otp_fixtures.py)."""
+    """A Google transfer payload from the protobuf runtime (tests/support/otp_fixtures.py)."""
     from support.otp_fixtures import GoogleAccount, payload_bytes
 
     accounts = [

@@ -183,7 +183,9 @@ import sys, time
 from pathlib import Path
 Path(sys.argv[1]).write_text("a secret typed in the editor\\n")
 marker = Path(__import__("os").environ["RVAULT_TEST_MARKER"])
-marker.write_text(sys.argv[1])
+# Whole or not at all: the test reads the marker the moment it exists.
+Path(f"{marker}.part").write_text(sys.argv[1])
+Path(f"{marker}.part").replace(marker)
 while True:  # an editor left open until the test signals rvault
     time.sleep(3600)
 """

@@ -1,10 +1,11 @@
 """`rvault import`: authenticator exports -> TOTP entries, with real parts throughout.
 
 Google Authenticator transfer payloads are built with Google's own protobuf runtime
-(tests/otp_fixtures.py), QR codes are rendered with `qrcode` and read back through zxing-cpp,
-and the Aegis, 2FAS and Bitwarden samples are the files in examples/. The decoding is tested
-in detail through vault.otp.imports (fast); every behaviour of the command itself is also run
-as a subprocess at least once, and malformed input additionally through the CLI in-process.
+(tests/support/otp_fixtures.py), QR codes are rendered with `qrcode` and read back through
+zxing-cpp, and the Aegis, 2FAS and Bitwarden samples are the files in examples/. The decoding
+is tested in detail through vault.otp.imports (fast); every behaviour of the command itself is
+also run as a subprocess at least once, and malformed input additionally through the CLI
+in-process.
 """
 
 from __future__ import annotations

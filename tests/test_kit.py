@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 import zxingcpp
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, run_main
 from PIL import Image
 from support.kitutil import (
     Kit,
@@ -28,7 +28,6 @@ from support.kitutil import (
     pad_to_safe_size,
     pdf_text_lines,
     restore_texts,
-    rvault,
     sample_entries,
 )
 
@@ -446,7 +445,7 @@ def test_verify_failure_through_the_cli_exits_65(
     before = small_vf.path.read_bytes()
     _break_code(monkeypatch, "blank", index=3)
     env = {"RVAULT_FILE": str(small_vf.path), "RVAULT_PASSPHRASE_FILE": str(secret)}
-    r = rvault(["kit", "--out", str(out_dir / "kit.pdf")], env)
+    r = run_main(["kit", "--out", str(out_dir / "kit.pdf")], env)
     assert r.code == 65, r.stderr
     assert "rvault: error: kit verification failed: code 4 (codes sheet 1)" in r.stderr
     assert "Traceback" not in r.stderr and "Verified" not in r.stderr
@@ -561,13 +560,13 @@ def test_parity_option_on_the_command_line(medium: VaultFile, tmp_path: Path) ->
     secret.write_text(PASSPHRASE + "\n")
     env = {"RVAULT_FILE": str(medium.path), "RVAULT_PASSPHRASE_FILE": str(secret)}
     pad_to_safe_size(medium)
-    default = rvault(["kit", "--out", str(tmp_path / "a.pdf")], env)
+    default = run_main(["kit", "--out", str(tmp_path / "a.pdf")], env)
     pad_to_safe_size(medium)
-    more = rvault(["kit", "--out", str(tmp_path / "b.pdf"), "--parity", "200"], env)
+    more = run_main(["kit", "--out", str(tmp_path / "b.pdf"), "--parity", "200"], env)
     assert default.code == 0 and more.code == 0, default.stderr + more.stderr
     assert "12 codes, any 5 restore the vault" in default.stderr
     assert "18 codes, any 5 restore the vault" in more.stderr
-    bad = rvault(["kit", "--out", str(tmp_path / "c.pdf"), "--parity", "500"], env)
+    bad = run_main(["kit", "--out", str(tmp_path / "c.pdf"), "--parity", "500"], env)
     assert bad.code == 65 and "--parity must be between 0 and 400" in bad.stderr
     assert not (tmp_path / "c.pdf").exists()
 

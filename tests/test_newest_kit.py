@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, run_main
 from PIL import Image
-from support.kitutil import Kit, build_kit, fill_vault, new_vault, rvault, sample_entries
+from support.kitutil import Kit, build_kit, fill_vault, new_vault, sample_entries
 
 from vault import Entry, VaultFile
 from vault.errors import InvalidData
@@ -278,7 +278,7 @@ def test_restore_from_both_pdfs_restores_the_newer(
 ) -> None:
     pdfs = [kits.folder / "a.pdf", kits.folder / "b.pdf"]
     out = tmp_path / "restored.rvault"
-    r = rvault(["restore", *map(str, pdfs if old_first else pdfs[::-1]), "--out", str(out)])
+    r = run_main(["restore", *map(str, pdfs if old_first else pdfs[::-1]), "--out", str(out)])
     assert r.code == 0, r.stderr
     assert out.read_bytes() == kits.b.before and has_new_entry(out)
     assert ignored_line(kits.a, "an older kit of the same vault") in r.stderr
@@ -292,7 +292,7 @@ def test_restore_from_page_photos_restores_the_newer(
 ) -> None:
     a, b = kits.pngs(kits.a, "photo-a"), kits.pngs(kits.b, "photo-b")
     out = tmp_path / "restored.rvault"
-    r = rvault(["restore", *map(str, a + b if old_first else b + a), "--out", str(out)])
+    r = run_main(["restore", *map(str, a + b if old_first else b + a), "--out", str(out)])
     assert r.code == 0, r.stderr
     assert out.read_bytes() == kits.b.before and has_new_entry(out)
     assert ignored_line(kits.a, "an older kit of the same vault") in r.stderr
@@ -309,7 +309,7 @@ def test_restore_refuses_an_older_complete_kit_beside_a_newer_incomplete_one(
     a_pdf = kits.folder / "a.pdf"
     sources = [a_pdf, *partial] if old_first else [*partial, a_pdf]
     out = tmp_path / "restored.rvault"
-    r = rvault(["restore", *map(str, sources), "--out", str(out)])
+    r = run_main(["restore", *map(str, sources), "--out", str(out)])
     assert r.code == 65, r.stderr
     assert not out.exists()
     (error, hint) = r.error_lines
@@ -321,7 +321,7 @@ def test_restore_refuses_an_older_complete_kit_beside_a_newer_incomplete_one(
     assert hint.endswith(f"restore the older kit deliberately with --kit {kits.a.short_id}")
     assert "Traceback" not in r.stderr
     # Chosen deliberately, the older kit restores, and the newer one is named as left out.
-    r = rvault(["restore", *map(str, sources), "--kit", kits.a.short_id, "--out", str(out)])
+    r = run_main(["restore", *map(str, sources), "--kit", kits.a.short_id, "--out", str(out)])
     assert r.code == 0, r.stderr
     assert out.read_bytes() == kits.a.before and not has_new_entry(out)
     why = "a newer kit of the same vault, not the one chosen with --kit"
@@ -332,7 +332,7 @@ def test_restore_refuses_an_older_complete_kit_beside_a_newer_incomplete_one(
 def test_restore_refuses_kits_of_two_vaults_and_writes_nothing(kits: Kits, tmp_path: Path) -> None:
     out = tmp_path / "restored.rvault"
     sources = [str(kits.folder / "a.pdf"), str(kits.folder / "c.pdf")]
-    r = rvault(["restore", *sources, "--out", str(out)])
+    r = run_main(["restore", *sources, "--out", str(out)])
     assert r.code == 65, r.stderr
     assert not out.exists()
     (error, hint) = r.error_lines
@@ -340,7 +340,7 @@ def test_restore_refuses_kits_of_two_vaults_and_writes_nothing(kits: Kits, tmp_p
     assert f"kit {kits.a.short_id} (generation {kits.a.report.generation}, {kits.a.n} of" in error
     assert f"kit {kits.c.short_id} (generation {kits.c.report.generation}, {kits.c.n} of" in error
     assert "--kit ID" in hint
-    r = rvault(["restore", *sources, "--kit", kits.c.short_id, "--out", str(out)])
+    r = run_main(["restore", *sources, "--kit", kits.c.short_id, "--out", str(out)])
     assert r.code == 0, r.stderr
     assert out.read_bytes() == kits.c.before
     assert f"Ignored kit {kits.a.short_id} " in r.stderr and "a kit of another vault" in r.stderr
@@ -353,7 +353,7 @@ def test_restore_ignores_and_reports_a_forged_stray_code(kits: Kits, tmp_path: P
     stray = tmp_path / "stray.png"
     stray.write_bytes(qr_png(forged(b, n=real.n + 1)))
     out = tmp_path / "restored.rvault"
-    r = rvault(["restore", str(stray), str(kits.folder / "b.pdf"), "--out", str(out)])
+    r = run_main(["restore", str(stray), str(kits.folder / "b.pdf"), "--out", str(out)])
     assert r.code == 0, r.stderr
     assert out.read_bytes() == b.before
     assert f"1 code with kit {b.short_id} did not match the rest of its kit and was ignored." in (
@@ -364,7 +364,7 @@ def test_restore_ignores_and_reports_a_forged_stray_code(kits: Kits, tmp_path: P
 @pytest.mark.slow
 def test_verify_kit_checks_the_newest_and_names_the_older(kits: Kits) -> None:
     pdfs = [str(kits.folder / "a.pdf"), str(kits.folder / "b.pdf")]
-    r = rvault(["verify-kit", *pdfs], kits.env)
+    r = run_main(["verify-kit", *pdfs], kits.env)
     assert r.code == 0, r.stderr + r.stdout
     assert ignored_line(kits.a, "an older kit of the same vault") in r.stdout
     assert f"kit {kits.b.short_id}: matches the current vault" in r.stdout
@@ -376,7 +376,7 @@ def test_recover_uses_the_newest_kit(kits: Kits, tmp_path: Path) -> None:
     new_pass.write_text("a brand new passphrase for the vault, long enough\n")
     out = tmp_path / "recovered.rvault"
     pdfs = [str(kits.folder / "a.pdf"), str(kits.folder / "b.pdf")]
-    r = rvault(
+    r = run_main(
         [
             "recover",
             *pdfs,

@@ -18,16 +18,14 @@ from pathlib import Path
 import pypdfium2
 import pytest
 import zxingcpp
-from conftest import PASSPHRASE, run_rvault
+from conftest import PASSPHRASE, Run, run_main, run_rvault
 from PIL import Image
 from support.kitutil import (
-    Run,
     assert_no_secret,
     fill_vault,
     new_vault,
     pad_to_safe_size,
     pdf_text_lines,
-    rvault,
     sample_entries,
     secret_strings,
 )
@@ -57,7 +55,7 @@ class CliKit:
 
     def rv(self, *args: str, stdin: str | None = None) -> Run:
         """Run rvault in-process against this vault; no secret may appear in its output."""
-        r = rvault(list(args), self.env, stdin)
+        r = run_main(list(args), self.env, stdin)
         assert_no_secret(r.stdout + r.stderr, self.secrets)
         return r
 
@@ -90,7 +88,7 @@ def _make(folder: Path, file_size: int, *options: str) -> CliKit:
     env = _env(folder, vf)
     secrets_ = secret_strings(vf)
     out = folder / "kit.pdf"
-    run = rvault(["kit", "--out", str(out), *options], env)
+    run = run_main(["kit", "--out", str(out), *options], env)
     assert_no_secret(run.stdout + run.stderr, secrets_)
     assert run.code == 0, run.stderr
     before = vf.path.read_bytes()  # the kit holds the file that records it
@@ -265,7 +263,7 @@ def test_kit_with_a_wrong_passphrase_writes_nothing(cli_kit: CliKit, tmp_path: P
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the passphrase\n")
     vault_before = cli_kit.vf.path.read_bytes()
-    r = rvault(
+    r = run_main(
         ["kit", "--out", str(tmp_path / "kit.pdf")],
         {**cli_kit.env, "RVAULT_PASSPHRASE_FILE": str(wrong)},
     )

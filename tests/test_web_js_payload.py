@@ -233,15 +233,17 @@ def test_the_gaps_are_refused_by_the_page_though_the_library_reads_them() -> Non
     assert {a.get("error") for a in answers} == {"CorruptVault"}
 
 
-def test_what_crashes_the_library_is_refused_by_the_page() -> None:
-    # json.loads accepts "\ud800", then the library fails to encode its canonical form
-    # (UnicodeEncodeError); deep nesting exceeds Python's recursion limit (RecursionError).
-    # Both escape the CLI's error handling; the page refuses them as damaged.
+def test_what_used_to_crash_the_library_is_refused_by_both() -> None:
+    # json.loads accepts "\ud800", whose canonical form cannot be encoded; deep nesting
+    # exceeds Python's recursion limit. Both used to escape the CLI's error handling as
+    # UnicodeEncodeError and RecursionError; now the library and the page call them damaged.
+    from vault.errors import CorruptVault
+
     raw = dumps(base_document())
     surrogate = raw.replace(META, b'"content_generation":"\\ud800"')
     deep = raw.replace(META, META + b',"x":' + b"[" * 100_000 + b"]" * 100_000)
-    for payload, crash in [(surrogate, UnicodeEncodeError), (deep, RecursionError)]:
-        with pytest.raises(crash):
+    for payload in (surrogate, deep):
+        with pytest.raises(CorruptVault):
             Vault.from_bytes(payload)
     lone, nested = node([{"op": "document", "data": b64(p)} for p in (surrogate, deep)])
     assert lone["message"] == "vault payload is not in canonical form"

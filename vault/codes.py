@@ -91,7 +91,9 @@ def normalize_code(code: str) -> str:
 
 def parse_backup_codes(text: str) -> list[str]:
     """Backup codes found in text pasted as a service printed it, in order, duplicates dropped."""
-    entries = [entry for line in _clean(text).splitlines() for entry in _line_entries(line)]
+    entries = [
+        entry for line in _normalize_paste(text).splitlines() for entry in _line_entries(line)
+    ]
     group = _usual_group_count(entries)
     found: list[tuple[str, int | None]] = []
     for number, tokens in entries:
@@ -117,7 +119,7 @@ def parse_backup_codes(text: str) -> list[str]:
 
 def parse_recovery_key(text: str) -> RecoveryKey:
     """The one recovery key in pasted text, recognising well-known shapes."""
-    cleaned = _clean(text)
+    cleaned = _normalize_paste(text)
     known: dict[str, RecoveryKey] = {}
     for match in _BITLOCKER.finditer(cleaned):
         groups = re.split(r"[- ]", match.group(1))
@@ -155,7 +157,7 @@ def parse_recovery_key(text: str) -> RecoveryKey:
     return RecoveryKey(lines[0] if len(lines) == 1 else whole, None)
 
 
-def _clean(text: str) -> str:
+def _normalize_paste(text: str) -> str:
     return strip_invisible(text).translate(_DASHES)
 
 

@@ -9,6 +9,7 @@ from vault.crypto import (
     KEY_LEN,
     NONCE_LEN,
     SALT_LEN,
+    TAG_LEN,
     KdfParams,
     Rng,
     argon2id,
@@ -129,11 +130,13 @@ def seal_payload(
 ) -> Container:
     """A container holding plaintext, encrypted under a key used for this save only."""
     if len(master_key) != KEY_LEN:
-        raise ValueError("master key must be 32 bytes")
+        raise ValueError(f"master key must be {KEY_LEN} bytes")
     payload_salt = rng(PAYLOAD_SALT_LEN)
     compressed = zlib.compress(plaintext, 9)
-    # The ciphertext length is part of the header (the AAD), and AES-GCM adds exactly 16 bytes.
-    draft = Container(vault_id, generation, slots, payload_salt, b"\x00" * (len(compressed) + 16))
+    # The ciphertext length is part of the header (the AAD), and AES-GCM adds its tag to it.
+    draft = Container(
+        vault_id, generation, slots, payload_salt, b"\x00" * (len(compressed) + TAG_LEN)
+    )
     key = hkdf(master_key, payload_salt, PAYLOAD_INFO)
     ciphertext = seal(key, PAYLOAD_NONCE, compressed, draft.header_bytes())
     return Container(vault_id, generation, slots, payload_salt, ciphertext)

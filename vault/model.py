@@ -291,7 +291,8 @@ class Vault:
         """Parse a decrypted payload, which must be exactly what to_bytes would write."""
         try:
             doc = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            # RecursionError: thousands of nested brackets, which no vault has.
             raise CorruptVault("vault payload is not valid JSON") from None
         if not isinstance(doc, dict) or set(doc) != {"version", "entries", "meta"}:
             raise CorruptVault("vault payload has an unknown layout")
@@ -307,7 +308,11 @@ class Vault:
         # Canonical form: anything a reader would silently change (stripped names, dropped
         # keys, duplicate keys, escapes) is refused instead of being rewritten on next save.
         # Re-dumping the parsed document is enough: the key sets are checked exactly above.
-        if _dumps(doc) != data:
+        try:
+            canonical = _dumps(doc)
+        except UnicodeEncodeError:  # a lone surrogate ("\\ud800"): never written, never text
+            raise CorruptVault("vault payload is not in canonical form") from None
+        if canonical != data:
             raise CorruptVault("vault payload is not in canonical form")
         return vault
 

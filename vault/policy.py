@@ -26,3 +26,4 @@ DEFAULT_KDF_TARGET_SECONDS = 1.0
 # Input limits, checked before any work starts.
 MAX_SECRET_INPUT = 1024 * 1024  # a passphrase, key or secret typed or piped in
 MAX_TYPED_TEXT = 64 * 1024 * 1024  # a file of typed or pasted kit lines
+KIT_TITLE = "rvault recovery kit"  # the kit's cover title unless --title says otherwise

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,19 +143,18 @@ class VaultFile:
 
     def load(self, passphrase: str) -> Vault:
         """Decrypt and return the contents (read-only: saves are atomic, so no lock needed)."""
-        _, _, vault, _ = self._open(passphrase)
-        return vault
+        return self._open(passphrase)[2]
 
     @contextlib.contextmanager
     def edit(self, passphrase: str) -> Iterator[Vault]:
         """Lock, decrypt, yield the contents, and save once if they changed."""
         with self._locked():
-            container, master_key, vault, _ = self._open(passphrase)
+            container, master_key, vault = self._open(passphrase)
             # Compared in today's payload form: opening a file written in an older version
             # is no reason to save it, and an upgrade alone does not make a printed kit stale.
             vault.keep_log = True
             was = vault.kit_status()
-            self._editing = _Editing(container, master_key, vault.to_bytes())
+            self._editing = _Editing(container, master_key, vault.to_bytes(), container.generation)
             try:
                 yield vault
                 self._commit(vault)
@@ -307,7 +307,7 @@ class VaultFile:
             index, master_key = unlock_slot(container, passphrase)
             vault = Vault.from_bytes(open_payload(container, master_key))
             was = vault.kit_status()
-            change = _SlotChange(container, index, master_key)
+            change = _SlotChange(container, index, master_key, list(container.slots))
             yield change
             generation = container.generation + 1
             vault.mark_slots_changed(generation)
@@ -325,12 +325,11 @@ class VaultFile:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
         return self.read_bytes()
 
-    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault, bytes]:
-        """Parse, unlock and decrypt; the plaintext equals vault.to_bytes() (it is canonical)."""
+    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault]:
+        """Parse, unlock and decrypt: the container, its master key and the contents."""
         container = parse(self.read_bytes())
         master_key = unlock(container, passphrase)
-        plaintext = open_payload(container, master_key)
-        return container, master_key, Vault.from_bytes(plaintext), plaintext
+        return container, master_key, Vault.from_bytes(open_payload(container, master_key))
 
     def _save(
         self,
@@ -341,8 +340,7 @@ class VaultFile:
         plaintext: bytes,
         check_passphrase: str | None = None,
     ) -> None:
-        container = seal_payload(master_key, plaintext, vault_id, generation, slots, self.rng)
-        data = container.to_bytes()
+        data = seal_payload(master_key, plaintext, vault_id, generation, slots, self.rng).to_bytes()
 
         def verify(written: bytes) -> None:
             # Prove the bytes on disk decrypt to what we meant to save before they replace
@@ -352,12 +350,10 @@ class VaultFile:
             if key != master_key or open_payload(back, key) != plaintext:
                 raise StorageError("the written vault did not read back correctly")
 
-        self._replace(data, verify, exclusive=generation == 0)
-
-    def _replace(self, data: bytes, verify: Callable[[bytes], None], exclusive: bool) -> None:
-        """Write data durably in place of the vault, keeping the previous one as .bak."""
+        # Generation 0 is a new vault: created exclusively, so it can never clobber one.
+        new = generation == 0
         try:
-            atomic_write(self.path, data, exclusive=exclusive, verify=verify, keep_backup=True)
+            atomic_write(self.path, data, exclusive=new, verify=verify, keep_backup=True)
         except OSError as exc:
             if exc.errno == errno.EEXIST:
                 raise AlreadyExists(f"a vault already exists at {self.path}") from None
@@ -382,22 +378,22 @@ class VaultFile:
 SAVED: list[Path] = []  # vaults saved by this process: once one is, the command succeeded
 
 
+@dataclass(repr=False)  # no repr: it holds the master key
 class _SlotChange:
     """The key slots being changed inside VaultFile._slots_change, and what to save."""
 
-    def __init__(self, container: Container, index: int, master_key: bytes) -> None:
-        self.container = container
-        self.index = index  # the passphrase slot that opened the vault
-        self.master_key = master_key
-        self.slots: list[Slot] = list(container.slots)
-        self.check_passphrase: str | None = None  # a new passphrase the save must prove
+    container: Container
+    index: int  # the passphrase slot that opened the vault
+    master_key: bytes
+    slots: list[Slot]
+    check_passphrase: str | None = None  # a new passphrase the save must prove
 
 
+@dataclass(repr=False)  # no repr: it holds the master key
 class _Editing:
     """The state of one edit(): what was opened and what the file holds now."""
 
-    def __init__(self, container: Container, master_key: bytes, before: bytes) -> None:
-        self.container = container
-        self.master_key = master_key
-        self.generation = container.generation
-        self.before = before
+    container: Container
+    master_key: bytes
+    before: bytes  # the payload as last saved (or opened)
+    generation: int  # the generation the file holds now

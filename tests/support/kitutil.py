@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2
-from conftest import CHEAP_KDF, PASSPHRASE, Run, run_main
+from conftest import CHEAP_KDF, PASSPHRASE
 from PIL import Image, ImageDraw
 
 from vault import BackupCode, Entry, VaultFile
@@ -241,14 +241,6 @@ def restore_texts(pages: Iterable[Iterable[str]], kit_id: str | None = None) -> 
 def frame_index(text: str) -> int:
     """The 0-based index of a code's frame."""
     return parse_frame_text(text).index
-
-
-# --- the CLI in-process ------------------------------------------------------------------
-
-
-def rvault(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
-    """Run `rvault ARGS` in-process through vault.cli.main (which maps errors to exit codes)."""
-    return run_main(args, env, stdin)
 
 
 def pdf_text_lines(pdf: bytes) -> list[str]:

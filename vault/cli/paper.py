@@ -22,6 +22,7 @@ from vault.cli._shared import (
     say,
 )
 from vault.errors import InvalidData, UsageProblem
+from vault.policy import KIT_TITLE
 
 if TYPE_CHECKING:
     from vault.paper.restore import RestoreSession
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 @common
 @click.option("--out", "out", required=True, metavar="PATH", help="Where to write the PDF.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option("--title", default="rvault recovery kit", show_default=True, help="Cover title.")
+@click.option("--title", default=KIT_TITLE, show_default=True, help="Cover title.")
 @click.option("--no-index", is_flag=True, help="Leave out the page listing entry names.")
 @click.option(
     "--parity",

@@ -154,7 +154,7 @@ def _keep(make: Any, label: str, source: str, batch: Batch) -> None:
     try:
         account = make()
     except UnsupportedOtp as exc:
-        batch.skipped.append(Skipped(_clean(label) or "(no name)", exc.message, source))
+        batch.skipped.append(Skipped(_one_line(label) or "(no name)", exc.message, source))
         return
     account = _tidy(account)
     if secret_is_short(account.secret):
@@ -175,17 +175,17 @@ def _uri_label(link: str) -> str:
 
 def _tidy(account: OtpAccount) -> OtpAccount:
     """The account with invisible and control characters removed (they reach terminals)."""
-    notes = "\n".join(_clean(line, limit=None) for line in (account.notes or "").splitlines())
+    notes = "\n".join(_one_line(line, limit=None) for line in (account.notes or "").splitlines())
     return OtpAccount(
         account.secret,
         account.settings,
-        _clean(account.issuer) or None,
-        _clean(account.account) or None,
+        _one_line(account.issuer) or None,
+        _one_line(account.account) or None,
         notes.strip() or None,
     )
 
 
-def _clean(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
+def _one_line(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
     """One line of text without Unicode category C characters (controls, format, private)."""
     # Whitespace controls (tabs, line breaks) become spaces; every other C* character goes,
     # the same set an entry name may not hold.
@@ -324,5 +324,5 @@ def _free_name(account: OtpAccount, taken: set[str]) -> str:
 
 
 def _fit(name: str, room: int = 0) -> str:
-    name = unicodedata.normalize("NFC", _clean(name))
+    name = unicodedata.normalize("NFC", _one_line(name))
     return name[: MAX_NAME_LEN - room].strip() or "TOTP"

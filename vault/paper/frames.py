@@ -268,7 +268,7 @@ class FrameSet:
 
 
 LINE_CHARS = 40  # eight groups of five: 25 bytes, so every line decodes on its own
-GROUP = 5
+LINE_GROUP = 5
 # A frame fits one version-40 QR code (4296 characters), so a code has at most 108 lines;
 # larger numbers on a typed line are a typo or a forgery, refused before anything is built.
 MAX_LINES = 110
@@ -301,7 +301,7 @@ def text_lines(frame: Frame) -> list[str]:
     for line_no, start in enumerate(range(0, len(body), LINE_CHARS), 1):
         chars = body[start : start + LINE_CHARS]
         shown = chars.ljust(LINE_CHARS, FILLER)
-        groups = " ".join(shown[i : i + GROUP] for i in range(0, LINE_CHARS, GROUP))
+        groups = " ".join(shown[i : i + LINE_GROUP] for i in range(0, LINE_CHARS, LINE_GROUP))
         lines.append(
             f"{code_no:03d}-{line_no:02d}  {groups}  {_line_check(code_no, line_no, chars)}"
         )

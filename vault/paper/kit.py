@@ -26,6 +26,7 @@ from vault.paper.frames import (
 )
 from vault.paper.layout import FORMAT_MARK
 from vault.paper.restore import RestoreSession
+from vault.policy import KIT_TITLE
 from vault.store import VaultFile
 
 DEFAULT_PARITY = 25.0
@@ -54,7 +55,7 @@ class KitOptions:
     """Choices for `rvault kit`."""
 
     paper: str = "a4"
-    title: str = "rvault recovery kit"
+    title: str = KIT_TITLE
     index: bool = True
     parity: float = DEFAULT_PARITY
     text: bool | None = None  # None: print typeable text when the vault is small enough

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from vault.paper.frames import Frame, short_id, text_lines
+from vault.paper.frames import TAG, Frame, short_id, text_lines
 from vault.paper.layout import (
     CODES_PER_PAGE,
     FORMAT_MARK,
@@ -34,11 +34,11 @@ from vault.paper.layout import (
     wrap,
 )
 from vault.paper.qr import qr_matrix_image
+from vault.policy import KIT_TITLE
 
-if TYPE_CHECKING:
-    pass
 RESTORE_PHOTOS = "rvault restore kit-photos"
 RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
+RESTORE_TYPED = f"{RESTORE_TEXT} typed.txt"  # the same from a file of typed lines
 
 # The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
 # who has only the paper must get a code out without ever reading --help. Markup as in
@@ -70,7 +70,7 @@ old one.
 class KitFacts:
     """What the cover and the headers say about the vault and this kit (nothing secret)."""
 
-    title: str = "rvault recovery kit"
+    title: str = KIT_TITLE
     printed: str  # date, "2026-11-24"
     vault_id: bytes
     kit_id: bytes
@@ -224,8 +224,7 @@ def _text_pages(frames: list[Frame], k: int, body: float, width: float) -> list[
         "spaces and dashes do not matter; 0 and O are treated the same, and so are 1, I and L. "
         "The dots that end the last line of a code need not be typed. "
         f"You only need {codes}: every line of any {'one' if k == 1 else k} of the codes. "
-        "(A plain text file of "
-        "typed lines works too: rvault restore --text typed.txt.)",
+        f"(A plain text file of typed lines works too: {RESTORE_TYPED}.)",
         "p",
         width,
     )
@@ -343,11 +342,11 @@ def _cover(
         restore=RESTORE_PHOTOS,
         typing=f"type them from the text pages ({_span(text)}). Run this; it asks for one line "
         "at a time and checks each line as you press Enter (a file of typed lines works too: "
-        "rvault restore --text typed.txt):"
+        f"{RESTORE_TYPED}):"
         if text[0] <= text[1]
         else "read each code with a phone's QR scanner app and put its text (it starts with "
-        "RVK1:) on its own line of a plain text file named typed.txt, then run:",
-        typed=RESTORE_TEXT if text[0] <= text[1] else "rvault restore --text typed.txt",
+        f"{TAG}) on its own line of a plain text file named typed.txt, then run:",
+        typed=RESTORE_TEXT if text[0] <= text[1] else RESTORE_TYPED,
         after=AFTER_RESTORE,
         printed=drawable(f.printed),
         generation=f.generation,

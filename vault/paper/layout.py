@@ -9,10 +9,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    pass
+from vault.paper.frames import TAG
+
 CODES_PER_PAGE = 6  # 2 columns x 3 rows
 COLUMNS, ROWS = 2, 3
 QUIET = 4  # modules of white around each code, as the QR standard asks
@@ -32,7 +32,7 @@ MIN_MODULE_MM = 5 * 25.4 / 300
 # the same image pre-enlarged 2-8x into grey edges; 1 px is also the smallest file.
 PX_PER_MODULE = 1
 HEADER_SIZE, HINT_SIZE, LABEL_SIZE = 7.5, 6.5, 8.5
-FORMAT_MARK = "RVK1"  # the format, printed in every header for whoever finds the kit in 30 years
+FORMAT_MARK = TAG.rstrip(":")  # printed in every header for whoever finds the kit in 30 years
 CMD_NOTE_MM = 62.0  # where the explanation of a "$ command -- note" line starts
 
 

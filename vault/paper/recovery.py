@@ -21,9 +21,9 @@ from vault.policy import DEFAULT_PARALLELISM, FLOOR_MEMORY_KIB, FLOOR_TIME_COST
 from vault.store import check_new_kdf
 
 DATA_CHARS = 52  # 256 bits in base32, the last character carrying 1 bit and 4 zero bits
-GROUP = 6
+KEY_GROUP = 6
 KEY_CHARS = DATA_CHARS + 2  # 9 groups of 6
-LINE_1_CHARS = 5 * GROUP  # the sheet prints groups 1-5 on its first line, 6-9 on its second
+LINE_1_CHARS = 5 * KEY_GROUP  # the sheet prints groups 1-5 on its first line, 6-9 on its second
 # Characters people mix up when copying from paper (normalize_b32 already merges O/0, I/L/1).
 LOOKALIKES = [
     set(pair)
@@ -70,10 +70,10 @@ def _checks(data_chars: str) -> str:
 def format_printed_key(key: bytes) -> str:
     """The key as printed: 54 Crockford characters in 9 dash-separated groups of 6."""
     if len(key) != KEY_LEN:
-        raise ValueError("a recovery key is 32 bytes")
+        raise ValueError(f"a recovery key is {KEY_LEN} bytes")
     chars = b32encode(key)
     chars += _checks(chars)
-    return "-".join(chars[i : i + GROUP] for i in range(0, len(chars), GROUP))
+    return "-".join(chars[i : i + KEY_GROUP] for i in range(0, len(chars), KEY_GROUP))
 
 
 def parse_printed_key(text: str) -> bytes:
@@ -98,7 +98,7 @@ def key_chars(text: str) -> str:
             # Named by group only: the error must not echo what was typed.
             raise InvalidData(
                 f"the recovery key has a character that is not on the sheet, in "
-                f"{_group_name(pos // GROUP + 1)}"
+                f"{_group_name(pos // KEY_GROUP + 1)}"
             )
     return chars
 
@@ -110,8 +110,8 @@ def _length_problem(text: str, chars: str) -> str:
     problem = f"{count} {'missing' if off < 0 else 'too many'}"
     # Typed with its dashes or spaces, the one group of the wrong length is the culprit.
     groups = [g for g in re.split(r"[\s-]+", text.strip()) if g]
-    if len(groups) == KEY_CHARS // GROUP:
-        wrong = [i for i, g in enumerate(groups, 1) if len(normalize_b32(g)) != GROUP]
+    if len(groups) == KEY_CHARS // KEY_GROUP:
+        wrong = [i for i, g in enumerate(groups, 1) if len(normalize_b32(g)) != KEY_GROUP]
         if len(wrong) == 1:
             problem += f", in {_group_name(wrong[0])}"
     return (
@@ -145,8 +145,8 @@ def typo_groups(chars: str) -> tuple[list[int], int | None]:
             fixed = data[:pos] + CROCKFORD[(v + delta) % 32] + data[pos + 1 :]
             if _checks(fixed)[1] == check[1]:
                 fits[pos] = fixed[pos]
-    groups = sorted({pos // GROUP + 1 for pos in fits})
-    lookalike = {pos // GROUP + 1 for pos, c in fits.items() if {chars[pos], c} in LOOKALIKES}
+    groups = sorted({pos // KEY_GROUP + 1 for pos in fits})
+    lookalike = {pos // KEY_GROUP + 1 for pos, c in fits.items() if {chars[pos], c} in LOOKALIKES}
     likeliest = groups[0] if len(groups) == 1 else None
     if likeliest is None and len(lookalike) == 1:
         likeliest = lookalike.pop()

@@ -11,15 +11,11 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from vault.paper import layout as pk  # page geometry, fonts and text layout
 from vault.paper.frames import short_id
 from vault.paper.kit_pdf import AFTER_RESTORE
 from vault.paper.qr import qr_image
-
-if TYPE_CHECKING:
-    pass
 
 # The kit's level L leans on erasure coding across many codes; a sheet has one code and no
 # spare, so it takes Q (a quarter may be smudged or torn) while staying small: version 5 for
@@ -28,8 +24,9 @@ SHEET_EC_LEVEL = "Q"
 QR_SIDE_MM = 45.0  # target symbol size: a phone frames it easily from a hand's length
 QR_MODULE_MM = (0.6, 1.0)  # >= 7 px per module at 300 dpi, and no bigger than a phone needs
 KEY_FONT, KEY_SIZE, KEY_SPACE = "Courier-Bold", 22.0, 2.0  # letter-spaced for copying by hand
-# Four columns of 9 rows leave room for the instructions on US Letter too.
-WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 16.0, 4
+# Four columns of 9 rows leave room for the instructions on US Letter too; at 16 pt leading
+# about 1 in 150 of the longest shares (16 of 16, a long title) overflowed Letter by 1 pt.
+WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 15.5, 4
 MAX_EXAMPLE_SHARES = 3  # more --share options would shrink the example command unreadably
 # A folder of photos: no wildcard to get wrong, and no --out (rvault picks its usual place).
 RECOVER = "rvault recover kit-photos{shares}"
