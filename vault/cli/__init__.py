@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vault.cli import entries, paper, recovery, totp
+from vault.cli import entries, paper, recovery, totp, web
 from vault.cli import vault as vault_commands
 from vault.cli._shared import Options, seconds
 from vault.errors import VaultError
@@ -49,7 +49,7 @@ def cli(
 
 # Each command family lives in its own module and lists its commands; the group is the only
 # place that knows them all, so no leaf module imports this one.
-for _module in (vault_commands, entries, paper, recovery, totp):
+for _module in (vault_commands, entries, paper, recovery, totp, web):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

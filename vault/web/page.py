@@ -1,0 +1,211 @@
+"""The browser restore page: the project's ES modules, CSS and vault inlined into one HTML file.
+
+No build step and no bundler: each module under js/ (and the vendored code they import) is
+wrapped in a function scope, its `import {a} from './y.js'` becomes `const {a} = __m_y;`, its
+exports are returned, and the modules are laid out in dependency order inside one script.
+The Content-Security-Policy lists that script and the style sheet by their SHA-256, computed
+here, so the page can run nothing else and fetch nothing. The output depends only on the
+package's files and the vault bytes: the same input always gives the same page, byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from importlib import resources
+from pathlib import Path, PurePosixPath
+
+ENTRY = "js/app.js"
+TEMPLATE = "page.html"
+STYLE = "page.css"
+SLOTS = ("{{csp}}", "{{style}}", "{{script}}", "{{vault}}")
+
+_NAME = r"[A-Za-z_$][\w$]*"
+_IMPORT = re.compile(
+    r"^import\s*(?:(\{[^}]*\})|\*\s*as\s+(" + _NAME + r"))\s*from\s*(['\"])([^'\"]+)\3\s*;?",
+    re.M,
+)
+_IMPORT_BARE = re.compile(r"^import\s*(['\"])([^'\"]+)\1\s*;?", re.M)
+_EXPORT_DECL = re.compile(
+    r"^export\s+((?:async\s+)?function\s*\*?|class|const|let|var)\s+(" + _NAME + ")", re.M
+)
+_EXPORT_LIST = re.compile(r"^export\s*\{([^}]*)\}\s*;?", re.M)
+_LEFTOVER = re.compile(r"^\s*(?:import|export)\b(?!\s*\()", re.M)
+# Inside a <script> element these would end the element or change how HTML parses it.
+_HTML_BREAKERS = ("</script", "<!--", "<script")
+
+
+def _read(name: str) -> str:
+    """A file of the vault.web package, as text."""
+    return resources.files("vault.web").joinpath(name).read_text(encoding="utf-8")
+
+
+def _variable(path: str) -> str:
+    """The name a module's exports are bound to in the page ('js/open.js' -> '__m_js_open')."""
+    return "__m_" + re.sub(r"\W", "_", path.removesuffix(".js"))
+
+
+def _resolve(importer: str, spec: str) -> str:
+    """A relative import specifier as a path inside the package ('../vendor/x.js')."""
+    if not spec.startswith(("./", "../")):
+        raise ValueError(f"{importer}: only relative imports can be inlined, not {spec!r}")
+    parts: list[str] = []
+    for part in PurePosixPath(importer).parent.joinpath(spec).parts:
+        if part == "..":
+            if not parts:
+                raise ValueError(f"{importer}: {spec!r} leaves the package")
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _bindings(braces: str) -> list[tuple[str, str]]:
+    """'{a, b as c}' -> [('a', 'a'), ('b', 'c')]: (name in the other module, name here)."""
+    pairs = []
+    for item in braces.strip("{} \n").split(","):
+        words = item.split()
+        if not words:
+            continue
+        if len(words) == 1:
+            pairs.append((words[0], words[0]))
+        elif len(words) == 3 and words[1] == "as":
+            pairs.append((words[0], words[2]))
+        else:
+            raise ValueError(f"cannot read the import or export list {braces!r}")
+    return pairs
+
+
+def _wrap(path: str, source: str) -> tuple[str, list[str]]:
+    """One module as a function scope returning its exports, and the modules it imports."""
+    deps: list[str] = []
+    exports: list[tuple[str, str]] = []  # (local name, exported name)
+
+    def imported(m: re.Match[str]) -> str:
+        dep = _resolve(path, m.group(4))
+        deps.append(dep)
+        if m.group(2):
+            return f"const {m.group(2)} = {_variable(dep)};"
+        names = ", ".join(a if a == b else f"{a}: {b}" for a, b in _bindings(m.group(1)))
+        return f"const {{{names}}} = {_variable(dep)};"
+
+    def bare(m: re.Match[str]) -> str:
+        deps.append(_resolve(path, m.group(2)))
+        return ""
+
+    def declared(m: re.Match[str]) -> str:
+        exports.append((m.group(2), m.group(2)))
+        return f"{m.group(1)} {m.group(2)}"
+
+    def listed(m: re.Match[str]) -> str:
+        exports.extend(_bindings(m.group(1)))
+        return ""
+
+    body = _IMPORT.sub(imported, source)
+    body = _IMPORT_BARE.sub(bare, body)
+    body = _EXPORT_DECL.sub(declared, body)
+    body = _EXPORT_LIST.sub(listed, body)
+    if leftover := _LEFTOVER.search(body):
+        line = body[: leftover.start()].count("\n") + 1
+        raise ValueError(f"{path}:{line}: an import or export form page.py cannot inline")
+    returned = ", ".join(b if a == b else f"{b}: {a}" for a, b in exports)
+    wrapped = (
+        f"// ---- {path}\nconst {_variable(path)} = (() => {{\n{body.rstrip()}\n"
+        f"return Object.freeze({{{returned}}});\n}})();\n"
+    )
+    return wrapped, deps
+
+
+def bundle(entry: str = ENTRY) -> str:
+    """Every module reachable from entry, wrapped and ordered so each follows its imports."""
+    wrapped: dict[str, str] = {}
+    order: list[str] = []
+    visiting: list[str] = []
+
+    def visit(path: str) -> None:
+        if path in visiting:
+            raise ValueError(f"import cycle: {' -> '.join([*visiting, path])}")
+        if path in wrapped:
+            return
+        visiting.append(path)
+        text, deps = _wrap(path, _read(path))
+        wrapped[path] = text
+        for dep in deps:
+            visit(dep)
+        visiting.pop()
+        order.append(path)
+
+    visit(entry)
+    return "\n".join(wrapped[p] for p in order)
+
+
+def _csp_hash(text: str) -> str:
+    """The CSP source expression allowing exactly this inline script or style."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """The page's policy: its own script and style by hash, wasm, data:/blob: images; no more.
+
+    default-src 'none' also forbids fetch, XHR, WebSocket, frames, fonts, media and workers,
+    so a page that was not modified cannot send anything anywhere, even by mistake.
+    'wasm-unsafe-eval' lets the vendored Argon2 compile its WebAssembly; it does not allow
+    eval() or new Function(). base-uri and form-action are not covered by default-src.
+    """
+    return (
+        f"default-src 'none'; script-src {_csp_hash(script)} 'wasm-unsafe-eval'; "
+        f"style-src {_csp_hash(style)}; img-src data: blob:; base-uri 'none'; "
+        "form-action 'none'"
+    )
+
+
+def build_page(vault_bytes: bytes | None) -> bytes:
+    """The one-file restore page, holding vault_bytes (the encrypted file) or no vault."""
+    script = bundle()
+    style = _read(STYLE)
+    for name, text in (("script", script), ("style", style)):
+        lowered = text.lower()
+        for breaker in _HTML_BREAKERS:
+            if breaker in lowered and not (name == "style" and breaker == "<!--"):
+                raise ValueError(f"the page's {name} contains {breaker!r}")
+    if "</style" in style.lower():
+        raise ValueError("the page's style contains '</style'")
+    template = _read(TEMPLATE)
+    for slot in SLOTS:
+        if template.count(slot) != 1:
+            raise ValueError(f"{TEMPLATE} must hold {slot} exactly once")
+    data = base64.b64encode(vault_bytes).decode("ascii") if vault_bytes else ""
+    # One pass over the template, so text inside a slot is never taken for another slot.
+    values = {
+        "{{csp}}": content_security_policy(script, style),
+        "{{style}}": style,
+        "{{script}}": script,
+        "{{vault}}": data,
+    }
+    page = re.sub(r"\{\{(?:csp|style|script|vault)\}\}", lambda m: values[m.group(0)], template)
+    return page.encode("utf-8")
+
+
+def page_sha256(html: bytes) -> str:
+    """The page's SHA-256 in hex, as `sha256sum` prints it."""
+    return hashlib.sha256(html).hexdigest()
+
+
+def write_page(
+    out: str | Path, vault_bytes: bytes | None, force: bool = False
+) -> tuple[Path, str]:
+    """Write the page (0600, atomically; refuses to replace a file unless force): path, SHA-256.
+
+    vault_bytes is checked to be a well-formed vault first (no key needed), so a damaged
+    file is refused here rather than found out in a browser after a disaster.
+    """
+    from vault.fileio import write_private
+
+    if vault_bytes is not None:
+        from vault.format import parse
+
+        parse(vault_bytes)
+    html = build_page(vault_bytes)
+    return write_private(out, html, force), page_sha256(html)
