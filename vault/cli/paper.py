@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     help="Print the codes as typeable text [default: only up to 8 KB].",
 )
 @click.option("--qr-dir", metavar="DIR", help="Also write every code as PNG and SVG here.")
+@click.option(
+    "--no-page", is_flag=True, help="Do not write the browser restore page beside the PDF."
+)
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @click.pass_obj
 def kit(
@@ -59,6 +62,7 @@ def kit(
     parity: float,
     text: bool | None,
     qr_dir: str | None,
+    no_page: bool,
     force: bool,
 ) -> None:
     """Print the encrypted vault as a paper recovery kit (PDF), verified before it is kept."""
@@ -69,7 +73,9 @@ def kit(
     if qr_dir and not force and any(Path(qr_dir).glob("code-*-of-*.*")):
         # Checked first: finding the clash after the kit is printed would mix two kits' images.
         raise AlreadyExists(f"{qr_dir} already holds code images", hint="pass --force")
-    options = KitOptions(paper=paper, title=title, index=not no_index, parity=parity, text=text)
+    options = KitOptions(
+        paper=paper, title=title, index=not no_index, parity=parity, text=text, page=not no_page
+    )
     say("Building the kit and proving it reads back (rendering at 300 dpi)...")
     report = make_kit(vf, opts.passphrase(), out, options, force=force)
     say(
@@ -80,6 +86,11 @@ def kit(
         f"Verified: every code read back and rebuilt the vault byte for byte "
         f"(kit {report.kit_id.hex()[:8].upper()}, generation {report.generation})."
     )
+    if report.page:
+        say(
+            f"Wrote {report.page}, the page that restores the kit in any web browser (SHA-256 "
+            f"{report.page_sha256}): copy it to a USB stick for the box and e-mail it to yourself."
+        )
     if qr_dir:
         written = write_qr_dir(report.codes, qr_dir, force)
         say(f"Wrote {written} code images (PNG and SVG) to {qr_dir}.")

@@ -59,6 +59,7 @@ class KitOptions:
     index: bool = True
     parity: float = DEFAULT_PARITY
     text: bool | None = None  # None: print typeable text when the vault is small enough
+    page: bool = True  # write the blank browser restore page beside the PDF
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class KitReport:
     text: bool
     vault_size: int
     codes: tuple[str, ...]
+    page: Path | None = None  # the browser restore page written beside the PDF
+    page_sha256: str | None = None
 
 
 def make_kit(
@@ -94,6 +97,7 @@ def make_kit(
     if not force and Path(out).exists():
         # Before the kit is recorded: a clash found after it would cost two saves for nothing.
         raise AlreadyExists(f"{out} already exists", hint="pass --force to replace it")
+    page = _restore_page(Path(out), force) if options.page else None
     with vf.edit(passphrase) as vault:
         earlier = vault.kit_record()
         kit_id, printed = rng(KIT_ID_LEN), date.today().isoformat()
@@ -148,6 +152,7 @@ def make_kit(
                 n=len(frames),
                 k=frames[0].k,
                 index=tuple((e.name, e.kind) for e in vault.entries) if options.index else None,
+                page_sha256=page[2] if page else None,
             )
             pdf = render_kit(frames, facts, options.paper, include_text)
 
@@ -155,6 +160,9 @@ def make_kit(
                 verify_pdf(written, data, frames, include_text)
 
             path = write_private(out, pdf, force, verify=prove)
+            if page and not (page[0].exists() and page[0].read_bytes() == page[1]):
+                # Public, like the kit: it holds no vault and no secret (0600 all the same).
+                write_private(page[0], page[1], force=True)
         except BaseException:
             # No kit was kept, so the vault must not claim one: put the old record back.
             vault.record_kit(earlier)
@@ -170,7 +178,28 @@ def make_kit(
         include_text,
         len(data),
         tuple(f.to_text() for f in frames),
+        page[0] if page else None,
+        page[2] if page else None,
     )
+
+
+def _restore_page(out: Path, force: bool) -> tuple[Path, bytes, str]:
+    """The blank browser restore page for the kit's folder: (path, bytes, SHA-256).
+
+    A copy already there that is identical (from an earlier kit) is kept; a different file
+    by that name is replaced only with force, and refused before anything is printed.
+    """
+    from vault.paper.kit_pdf import PAGE_NAME
+    from vault.web.page import build_page, page_sha256
+
+    html = build_page(None)
+    target = out.with_name(PAGE_NAME)
+    if target.exists() and not force and target.read_bytes() != html:
+        raise AlreadyExists(
+            f"{target} already exists and is not this version's restore page",
+            hint="pass --force to replace it, or --no-page to leave it",
+        )
+    return target, html, page_sha256(html)
 
 
 def verify_pdf(pdf: bytes, expected: bytes, frames: list[Frame], text: bool) -> None:

@@ -39,6 +39,7 @@ from vault.policy import KIT_TITLE
 RESTORE_PHOTOS = "rvault restore kit-photos"
 RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
 RESTORE_TYPED = f"{RESTORE_TEXT} typed.txt"  # the same from a file of typed lines
+PAGE_NAME = "rvault-restore.html"  # the browser page written beside the kit's PDF
 
 # The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
 # who has only the paper must get a code out without ever reading --help. Markup as in
@@ -82,6 +83,7 @@ class KitFacts:
     n: int  # codes printed
     k: int  # codes needed
     index: tuple[tuple[str, str], ...] | None  # (entry name, kind); None for --no-index
+    page_sha256: str | None = None  # the browser restore page printed beside the kit, if any
 
 
 class _Pages:
@@ -264,7 +266,7 @@ encrypted. Without your passphrase they reveal nothing.{names}
 
 ## How to restore
 
-1. On any computer with Python 3.10 or newer, open a terminal and install rvault:
+{browser}1. On any computer with Python 3.10 or newer, open a terminal and install rvault:
 
 $ pip install recovery-vault
 
@@ -287,6 +289,18 @@ $ {typed}
 another place. This kit holds the vault as it was on {printed} (generation {generation}); a
 newer kit replaces it.
 """
+
+
+# One plain line for whoever has a browser but no Python: the page needs no install.
+BROWSER_TEXT = f"""! No Python? Open {PAGE_NAME} in any web browser instead (keep a copy on a USB
+stick in this box and one in your e-mail: it holds no secrets).
+
+"""
+
+
+def _fingerprint(digest: str) -> str:
+    """A SHA-256 in groups of eight, easy to compare with what a computer prints."""
+    return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
 
 
 def example_photos(sheets: int) -> str:
@@ -318,6 +332,14 @@ def _cover(
         ("Kit", f"{short_id(f.kit_id)}: {f.n} codes on {_span(sheets)}"),
         ("Encryption", drawable(f.kdf)),
         ("To open it", f"needs your passphrase and a computer with {memory}"),
+        *(
+            [
+                ("Web page", f"{PAGE_NAME} (to restore in a browser)"),
+                ("Its SHA-256", _fingerprint(f.page_sha256)),
+            ]
+            if f.page_sha256
+            else []
+        ),
     ):
         y -= 14
         c.setFont("Helvetica-Bold", 10.5)
@@ -325,7 +347,7 @@ def _cover(
         c.setFont("Helvetica", 10.5)
         c.drawString(left + 72, y, clip_text(value, "Helvetica", 10.5, width - 72))
     # The one number that matters in an emergency, where nobody can miss it.
-    y -= 60
+    y -= 56
     c.setLineWidth(2)
     c.rect(left, y, width, 46)
     c.setFont("Helvetica-Bold", 17)
@@ -348,10 +370,11 @@ def _cover(
         f"{TAG}) on its own line of a plain text file named typed.txt, then run:",
         typed=RESTORE_TEXT if text[0] <= text[1] else RESTORE_TYPED,
         after=AFTER_RESTORE,
+        browser=BROWSER_TEXT if f.page_sha256 else "",
         printed=drawable(f.printed),
         generation=f.generation,
     )
-    y = pages.lines(paragraphs(words, width), y - 4) - 26
+    y = pages.lines(paragraphs(words, width), y - 4) - 16
     # A print scaled to "fit page" shrinks the codes below what a 300 dpi scan can read.
     c.setLineWidth(1.5)
     c.line(left, y, left + 100 * MM, y)

@@ -223,3 +223,22 @@ def write_page(out: str | Path, vault_bytes: bytes | None, force: bool = False) 
         parse(vault_bytes)
     html = build_page(vault_bytes)
     return write_private(out, html, force), page_sha256(html)
+
+
+MAX_PAGE_BYTES = 32 * 1024 * 1024  # a 16 MiB vault in base64 plus the page itself
+_VAULT_DATA = re.compile(
+    rb'<script type="application/octet-stream" id="vault-data">([A-Za-z0-9+/=]*)</script>'
+)
+
+
+def is_genuine(html: bytes) -> bool:
+    """Whether html is byte for byte the page this version writes (for the vault it holds).
+
+    A modified copy could send a passphrase anywhere, so nothing short of identical passes:
+    the embedded vault, if any, is taken from the copy and the page rebuilt around it.
+    """
+    found = _VAULT_DATA.search(html)
+    if found is None:
+        return False
+    data = base64.b64decode(found.group(1)) if found.group(1) else None
+    return build_page(data) == html
