@@ -32,7 +32,8 @@ from support.kitutil import (
     secret_strings,
 )
 
-from vault import VaultFile
+from vault import Entry, VaultFile
+from vault.errors import InvalidData
 from vault.format import parse
 from vault.paper.frames import parse_frame_text
 from vault.paper.kit import max_block
@@ -533,3 +534,30 @@ def test_the_page_progress_bar_shows_only_on_a_terminal_for_several_pages(
         assert "reading pages" in err.getvalue() and "100%" in err.getvalue()
     else:
         assert err.getvalue() == ""  # piped output stays exactly as it was
+
+
+def test_typed_lines_of_two_kits_are_never_mixed_into_an_older_vault(tmp_path: Path) -> None:
+    """Found while building the browser page: the first kit's lines used to win silently."""
+    from support.kitutil import new_vault
+
+    from vault.format import parse
+    from vault.paper.frames import encode, text_lines
+    from vault.paper.restore import RestoreSession
+
+    vf = new_vault(tmp_path / "v.rvault")
+    old = vf.path.read_bytes()
+    vf.add(PASSPHRASE, Entry("Later", "note", secret="added after the first kit"))
+    new = vf.path.read_bytes()
+    kits = []
+    for data, kit_id in ((old, b"\x01" * 8), (new, b"\x02" * 8)):
+        c = parse(data)
+        kits.append(encode(data, c.vault_id, kit_id, c.generation, max_block=4000))
+    assert kits[0][0].k == kits[1][0].k == 1  # one code each: both are "code 1"
+    session = RestoreSession()
+    session.add_lines([*text_lines(kits[0][0]), *text_lines(kits[1][0])], "typed.txt")
+    with pytest.raises(InvalidData):
+        session.finish()
+    assert any("was typed twice, differently" in line for line in session.typed_report())
+    alone = RestoreSession()
+    alone.add_lines(text_lines(kits[1][0]), "typed.txt")  # one kit's lines: it restores
+    assert alone.finish() == new

@@ -203,3 +203,18 @@ def test_typed_lines_that_no_kit_can_have_are_refused_as_python_does() -> None:
             assert got["error"] == "InvalidData", line
         else:
             assert (got["line"] is None) == (want is None), line
+
+
+def test_lines_of_two_kits_typed_together_are_named_not_mixed(tmp_path: Path) -> None:
+    first = vault_bytes(tmp_path, "two", 1)
+    second = vault_bytes(tmp_path, "two", 1)  # the same vault, one save later
+    older, newer = kit(first, b"\x03" * 8), kit(second, b"\x04" * 8)
+    k = older[0].k
+    lines = [line for f in older[:k] for line in text_lines(f)]
+    lines += [line for f in newer[:k] for line in text_lines(f)]
+    python = RestoreSession()
+    python.add_lines(lines)
+    (got,) = node([{"op": "restore", "lines": lines}])
+    assert got["error"] == "InvalidData"
+    assert got["report"] == python.typed_report()
+    assert any("was typed twice, differently" in line for line in got["report"])

@@ -361,8 +361,14 @@ def frames_from_typed(lines: Iterable[TypedLine]) -> tuple[list[Frame], dict[int
     accepted; a code with a bad or missing line is reported so the person can retype it.
     """
     by_code: dict[int, dict[int, TypedLine]] = {}
+    twice: dict[int, set[int]] = {}
     for tl in lines:
         held = by_code.setdefault(tl.code_no, {})
+        old = held.get(tl.line_no)
+        if old is not None and old.ok and tl.ok and old.chars != tl.chars:
+            # Two good lines under one label: lines of two kits typed together. Which one
+            # belongs is unknowable, so the code waits rather than silently build either.
+            twice.setdefault(tl.code_no, set()).add(tl.line_no)
         # A correct retype replaces a bad line; a bad retype never replaces a good one.
         if tl.line_no not in held or (tl.ok and not held[tl.line_no].ok):
             held[tl.line_no] = tl
@@ -370,8 +376,8 @@ def frames_from_typed(lines: Iterable[TypedLine]) -> tuple[list[Frame], dict[int
     for code_no, held in sorted(by_code.items()):
         bad = [n for n, tl in sorted(held.items()) if not tl.ok]
         gaps = [n for n in range(1, max(held) + 1) if n not in held]
-        if bad or gaps:
-            problems[code_no] = sorted(bad + gaps)
+        if bad or gaps or code_no in twice:
+            problems[code_no] = sorted({*bad, *gaps, *twice.get(code_no, ())})
             continue
         text = "".join(held[n].chars for n in range(1, max(held) + 1))
         try:

@@ -51,12 +51,21 @@ def report(
     found = layout(typed)
     per_code = found[2] if found else None
     held_lines = {(t.code_no, t.line_no): t for t in typed}
+    good: dict[tuple[int, int], set[str]] = {}
+    for t in typed:
+        if t.ok:
+            good.setdefault((t.code_no, t.line_no), set()).add(t.chars)
     out = list(rejected)
     for code_no, numbers in sorted(problems.items()):
         missing = []
         for line_no in numbers:
             held = held_lines.get((code_no, line_no))
-            if held is not None and not held.ok:
+            if len(good.get((code_no, line_no), ())) > 1:
+                out.append(
+                    f"line {code_no:03d}-{line_no:02d} was typed twice, differently: are these "
+                    "lines of two kits? Type the lines of one kit only"
+                )
+            elif held is not None and not held.ok:
                 out.append(
                     f"line {code_no:03d}-{line_no:02d} does not match its check "
                     "characters: retype it"

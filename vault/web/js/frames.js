@@ -211,9 +211,15 @@ export async function parseTypedLine(line) {
 // Frames whose lines are all present and correct, and for the other codes their bad lines.
 export async function framesFromTyped(lines) {
   const byCode = new Map();
+  const twice = new Map(); // code -> lines typed twice, differently (two kits mixed)
   for (const tl of lines) {
     if (!byCode.has(tl.codeNo)) byCode.set(tl.codeNo, new Map());
     const held = byCode.get(tl.codeNo);
+    const old = held.get(tl.lineNo);
+    if (old && old.ok && tl.ok && old.chars !== tl.chars) {
+      if (!twice.has(tl.codeNo)) twice.set(tl.codeNo, new Set());
+      twice.get(tl.codeNo).add(tl.lineNo);
+    }
     // A correct retype replaces a bad line; a bad retype never replaces a good one.
     if (!held.has(tl.lineNo) || (tl.ok && !held.get(tl.lineNo).ok)) held.set(tl.lineNo, tl);
   }
@@ -225,8 +231,8 @@ export async function framesFromTyped(lines) {
     const bad = [...held.values()].filter((tl) => !tl.ok).map((tl) => tl.lineNo);
     const gaps = [];
     for (let i = 1; i <= last; i++) if (!held.has(i)) gaps.push(i);
-    if (bad.length || gaps.length) {
-      problems.set(codeNo, [...bad, ...gaps].sort((a, b) => a - b));
+    if (bad.length || gaps.length || twice.has(codeNo)) {
+      problems.set(codeNo, [...new Set([...bad, ...gaps, ...(twice.get(codeNo) ?? [])])].sort((a, b) => a - b));
       continue;
     }
     let text = "";

@@ -137,14 +137,23 @@ export class RestoreSession {
     const layout = this.typedLayout();
     const perCode = layout ? layout[2] : null;
     const typed = new Map(this.typed.map((t) => [`${t.codeNo}:${t.lineNo}`, t]));
+    const good = new Map();
+    for (const t of this.typed) {
+      if (!t.ok) continue;
+      const key = `${t.codeNo}:${t.lineNo}`;
+      if (!good.has(key)) good.set(key, new Set());
+      good.get(key).add(t.chars);
+    }
     const report = [...this.rejectedLines];
     for (const codeNo of [...this.typedProblems.keys()].sort((a, b) => a - b)) {
       const numbers = this.typedProblems.get(codeNo);
       let missing = [];
       for (const lineNo of numbers) {
         const held = typed.get(`${codeNo}:${lineNo}`);
-        if (held && !held.ok) {
-          const label = `${String(codeNo).padStart(3, "0")}-${String(lineNo).padStart(2, "0")}`;
+        const label = `${String(codeNo).padStart(3, "0")}-${String(lineNo).padStart(2, "0")}`;
+        if ((good.get(`${codeNo}:${lineNo}`)?.size ?? 0) > 1) {
+          report.push(`line ${label} was typed twice, differently: are these lines of two kits? Type the lines of one kit only`);
+        } else if (held && !held.ok) {
           report.push(`line ${label} does not match its check characters: retype it`);
         } else {
           missing.push(lineNo);
