@@ -101,23 +101,12 @@ def sizes() -> list[tuple[str, int]]:
     return parts
 
 
-HARNESS = """<!doctype html><meta charset="utf-8"><script src="web/vendor/zxing-wasm/index.js">
-</script><script type="module">
-import { createReader, decodeImage } from "./web/js/qr.js";
-const wasm = await (await fetch("web/vendor/zxing-wasm/zxing_reader.wasm")).arrayBuffer();
-const reader = await createReader(globalThis.ZXingWASM, wasm);
-// What the page does with a picked file, timed from the ImageData on, as Node is timed.
-window.decodeFile = async (name) => {
-  const bitmap = await createImageBitmap(await (await fetch(name)).blob());
-  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
-  context.drawImage(bitmap, 0, 0);
-  const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  const started = performance.now();
-  const found = await decodeImage(reader, pixels);
-  return { ms: performance.now() - started, texts: found.texts, passes: found.passes };
-};
-document.body.dataset.ready = "true";
-</script>"""
+# The harness page: the glue, then tests/support/qr_browser.mjs (which starts the reader).
+HARNESS = (
+    '<!doctype html><meta charset="utf-8"><body>'
+    '<script src="web/vendor/zxing-wasm/index.js"></script>'
+    '<script type="module" src="qr_browser.mjs"></script>'
+)
 
 
 def chromium(folder: Path, files: list[str]) -> list[dict[str, Any]] | None:
@@ -134,8 +123,9 @@ def chromium(folder: Path, files: list[str]) -> list[dict[str, Any]] | None:
     if browser is None:
         return None
     (folder / "harness.html").write_text(HARNESS)
-    if not (folder / "web").exists():
-        (folder / "web").symlink_to(WEB)
+    for name, target in (("web", WEB), ("qr_browser.mjs", ROOT / "tests/support/qr_browser.mjs")):
+        if not (folder / name).exists():
+            (folder / name).symlink_to(target)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -150,7 +140,7 @@ def chromium(folder: Path, files: list[str]) -> list[dict[str, Any]] | None:
             page = instance.new_page()
             page.goto(f"http://127.0.0.1:{server.server_port}/harness.html")
             page.locator("body[data-ready='true']").wait_for(state="attached")
-            answers = [page.evaluate("name => decodeFile(name)", name) for name in files]
+            answers = [page.evaluate("name => readPixels(name)", name) for name in files]
             instance.close()
     finally:
         server.shutdown()

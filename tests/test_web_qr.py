@@ -11,10 +11,17 @@ tests/support/qr_runner.mjs; without Node these tests skip, with CI=true they fa
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
+import itertools
 import json
+import os
 import random
+import shutil
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +41,8 @@ from vault.paper.qr import qr_matrix_image
 from vault.paper.restore import RestoreSession
 from vault.paper.scan import decode_image
 
-RUNNER = Path(__file__).resolve().parent / "support" / "qr_runner.mjs"
+TESTS = Path(__file__).resolve().parent
+RUNNER = TESTS / "support" / "qr_runner.mjs"
 pytestmark = needs_node
 
 
@@ -309,3 +317,103 @@ def test_a_tilted_unevenly_lit_phone_photo(kit: Kit, tmp_path: Path) -> None:
     )
     assert sorted(as_canvas["texts"]) == sorted(cli)
     assert sorted(as_file["texts"]) == sorted(cli)
+
+
+# --- Chromium: what only a browser has (createImageBitmap, OffscreenCanvas) --------------
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], Any]]:
+    """read(path): the page's reader in headless Chromium given that file as a picked File.
+
+    The harness page is served from localhost with the modules beside it (a browser will not
+    load modules from file://); the page itself is served nowhere. Skipped without Debian's
+    chromium or Playwright, failed under CI.
+    """
+    browser = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser = None
+    if browser is None:
+        reason = "needs Debian's chromium and Playwright (pip install playwright)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("chromium")
+    (folder / "web").symlink_to(TESTS.parent / "vault" / "web")
+    (folder / "qr_browser.mjs").symlink_to(TESTS / "support" / "qr_browser.mjs")
+    (folder / "harness.html").write_text(
+        '<!doctype html><meta charset="utf-8"><body>'
+        '<script src="web/vendor/zxing-wasm/index.js"></script>'
+        '<script type="module" src="qr_browser.mjs"></script>'
+    )
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        with sync_playwright() as pw:
+            instance = pw.chromium.launch(executable_path=browser, args=["--no-sandbox"])
+            page = instance.new_page()
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(origin + "harness.html")
+            page.locator("body[data-ready='true']").wait_for(state="attached")
+
+            picked = itertools.count()
+
+            def read(path: Path) -> Any:
+                # Each file in a folder of its own: the File keeps its name, as picked.
+                name = f"{next(picked)}/{path.name}"
+                (folder / name).parent.mkdir()
+                (folder / name).symlink_to(path)
+                return page.evaluate("name => readFile(name)", name)
+
+            yield read
+            instance.close()
+    finally:
+        server.shutdown()
+    # The harness and its images came from localhost; the reader itself asked for nothing.
+    assert all(url.startswith(origin) for url in requests), requests
+
+
+@pytest.mark.slow
+def test_picked_files_in_chromium(
+    small_kit: tuple[bytes, list[str]], chromium: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    _, texts = small_kit
+    sheet = sheets(texts[:6], {2})[0]
+    sheet.save(tmp_path / "sheet.png")
+    photo = degrade.photo(sheet, seed=2, tilt=20)
+    photo.save(tmp_path / "photo.jpg", quality=90)
+    # A code drawn on a transparent background: read as it would print, on white paper.
+    code = qr_matrix_image(texts[0], 4)
+    clear = Image.new("RGBA", (code.width + 64, code.height + 64), (0, 0, 0, 0))
+    clear.paste((0, 0, 0, 255), (32, 32), code.point(lambda v: 255 if v < 128 else 0))
+    clear.save(tmp_path / "clear.png")
+    (tmp_path / "kit.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    (tmp_path / "notes.txt").write_text("not a picture")
+    got = {name: chromium(tmp_path / name) for name in ("sheet.png", "photo.jpg", "clear.png")}
+    assert got["sheet.png"]["texts"] == decode_image(sheet)
+    assert indexes(got["sheet.png"]["texts"]) == [0, 1, 3, 4, 5]
+    assert sorted(got["photo.jpg"]["texts"]) == sorted(
+        decode_image(Image.open(tmp_path / "photo.jpg"))
+    )
+    assert got["clear.png"]["texts"] == [texts[0]]
+    # Files the page cannot read are named, with the CLI's kind of hint.
+    assert chromium(tmp_path / "kit.pdf") == {
+        "error": "InvalidData",
+        "message": "kit.pdf is a PDF, which this page cannot read",
+        "hint": "give photos or scans of the codes sheets (PNG or JPEG), or use rvault restore",
+    }
+    assert chromium(tmp_path / "notes.txt") == {
+        "error": "InvalidData",
+        "message": "notes.txt is not an image this browser can read",
+        "hint": "give PNG or JPEG files",
+    }

@@ -14,11 +14,25 @@ export const WORK_PIXELS = 24_000_000;
 // this large has bigger ones. Half the CLI's cap: a browser tab has less memory to spare.
 const MAX_UPSCALED_PIXELS = 25_000_000;
 
-function checkSize(width, height) {
-  if (!(width > 0 && height > 0)) throw new InvalidData("the image is empty");
+function checkSize(width, height, subject) {
+  if (!(width > 0 && height > 0)) throw new InvalidData(`${subject} is empty`);
   if (width * height > MAX_PIXELS) {
-    throw new InvalidData(`the image is larger than ${MAX_PIXELS / 1_000_000} megapixels`);
+    throw new InvalidData(`${subject} is larger than ${MAX_PIXELS / 1_000_000} megapixels`);
   }
+}
+
+// Why a browser could not decode a file, in the CLI's words where it has some
+// (vault/paper/scan.py): a kit's PDF and an iPhone's HEIC photo are the likely mistakes.
+async function unreadable(blob, subject) {
+  const head = new Uint8Array(await blob.slice(0, 1024).arrayBuffer());
+  const text = new TextDecoder("latin1").decode(head);
+  if (text.includes("%PDF-")) {
+    return new InvalidData(`${subject} is a PDF, which this page cannot read`, "give photos or scans of the codes sheets (PNG or JPEG), or use rvault restore");
+  }
+  if (["ftypheic", "ftypheix", "ftypmif1", "ftyphevc"].includes(text.slice(4, 12))) {
+    return new InvalidData(`${subject} is a HEIC photo, which this browser cannot read`, "export or convert the photo to JPEG or PNG");
+  }
+  return new InvalidData(`${subject} is not an image this browser can read`, "give PNG or JPEG files");
 }
 
 // {data, width, height} (RGBA, or grey with one byte a pixel) from what qr.js's decodeImage
@@ -26,21 +40,22 @@ function checkSize(width, height) {
 // own decoder reads the PNG or JPEG).
 export async function toPixels(image) {
   if (image && "data" in image && "width" in image && "height" in image) {
-    checkSize(image.width, image.height);
+    checkSize(image.width, image.height, "the image");
     const perPixel = image.data.length / (image.width * image.height);
     if (perPixel !== 4 && perPixel !== 1) throw new InvalidData("the image's pixels are neither RGBA nor grey");
     return image;
   }
   if (typeof createImageBitmap !== "function" || typeof OffscreenCanvas !== "function") return null;
   const blob = image instanceof Blob ? image : new Blob([image]);
+  const subject = typeof image.name === "string" && image.name ? image.name : "the file";
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob);
   } catch {
-    throw new InvalidData("the file is not an image this browser can read", "give PNG or JPEG files");
+    throw await unreadable(blob, subject);
   }
   try {
-    checkSize(bitmap.width, bitmap.height);
+    checkSize(bitmap.width, bitmap.height, subject);
     const shrink = Math.min(1, Math.sqrt(WORK_PIXELS / (bitmap.width * bitmap.height)));
     const width = Math.max(1, Math.round(bitmap.width * shrink));
     const height = Math.max(1, Math.round(bitmap.height * shrink));
