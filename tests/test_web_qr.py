@@ -1,12 +1,13 @@
-"""The page's QR reader (vault/web/js/qr.js over the vendored zxing-wasm) in Node, against
-zxing-cpp in Python (vault.paper.scan.decode_image, what the CLI reads with).
+"""The page's QR reader (vault/web/js/qr.js over the vendored zxing-wasm) in Node and in
+Chromium, against zxing-cpp in Python (vault.paper.scan.decode_image, what the CLI reads with).
 
 Pages are real: kits printed by make_kit and rendered at 300 dpi by PDFium (the slow tests),
 or sheets of real frames drawn as QR codes (the quick ones); a fifth of the codes is painted
 over, and a page is photographed tilted under uneven light (tests/support/degrade.py). Node
-gets the pixels as raw files, as the page gets them from a canvas, or the PNG and JPEG bytes
-themselves, read by zxing-cpp's own decoder inside the wasm. Node runs
-tests/support/qr_runner.mjs; without Node these tests skip, with CI=true they fail.
+(tests/support/qr_runner.mjs) gets the pixels as raw files, as the page gets them from a
+canvas, or the PNG and JPEG bytes themselves, read by zxing-cpp's own decoder inside the
+wasm; without Node these tests skip, with CI=true they fail. Chromium (through Playwright)
+reads files as the page is given them when picked, which only a browser can do.
 """
 
 from __future__ import annotations
