@@ -37,7 +37,7 @@ from vault import VaultFile
 from vault.format import parse
 from vault.paper.frames import TAG, encode, parse_frame_text
 from vault.paper.layout import CODES_PER_PAGE
-from vault.paper.passes import decode
+from vault.paper.passes import PASSES, decode
 from vault.paper.qr import qr_matrix_image
 from vault.paper.restore import RestoreSession
 from vault.paper.scan import decode_image
@@ -187,6 +187,34 @@ def test_passes_stop_as_the_cli_s_do(small_kit: tuple[bytes, list[str]], tmp_pat
     assert indexes(missing_js["texts"]) == [0, 1, 2, 3, 5]
     # Told how many codes to expect, the passes stop there.
     assert expect_js["passes"] == 1 and len(expect_js["texts"]) == 5
+
+
+def test_each_pass_prepares_the_very_pixels_the_cli_s_pass_prepares(
+    small_kit: tuple[bytes, list[str]], tmp_path: Path
+) -> None:
+    _, texts = small_kit
+    # Blurred, noisy and unevenly lit, of a size no filter divides evenly (flattening works
+    # on 4 x 4 blocks), small enough that both readers upscale it twice.
+    page = sheets(texts[:6], set())[0].resize((1001, 1403))
+    page = degrade.uneven_light(degrade.noise(degrade.blur(page, 1.2), 12), 0.4, 0.6)
+    got, order = node(
+        [
+            {"op": "prepare", "image": pixels(page, tmp_path / "in.gray"), "folder": str(tmp_path)},
+            {"op": "passes"},
+        ]
+    )
+    # The CLI's passes, in its order, with its binarizers, and no other.
+    binarizers = {"local": "LocalAverage", "global": "GlobalHistogram"}
+    assert order["passes"] == [[name, binarizers[b]] for name, _, b in PASSES]
+    assert set(got["prepared"]) == {name for name, _, _ in PASSES}
+    for name, prepare, _ in PASSES:
+        want = prepare(page)
+        image, scale = want if isinstance(want, tuple) else (want, 1.0)
+        assert image is not None
+        shape = got["prepared"][name]
+        assert (shape["width"], shape["height"], shape["scale"]) == (*image.size, scale), name
+        mine = Image.frombytes("L", image.size, (tmp_path / f"{name}.gray").read_bytes())
+        assert mine.tobytes() == image.tobytes(), name  # pixel for pixel
 
 
 def test_rvault_codes_are_told_apart_from_other_qr_codes_whatever_their_case(
@@ -418,3 +446,21 @@ def test_picked_files_in_chromium(
         "message": "notes.txt is not an image this browser can read",
         "hint": "give PNG or JPEG files",
     }
+
+
+@pytest.mark.slow
+def test_hard_pages_need_the_same_later_passes_as_in_the_cli(kit: Kit, tmp_path: Path) -> None:
+    page = kit.pages[kit.sheet_page[1]]
+    # Out of focus: only the sharpened pass reads it. Noisy and blurred: the plain pass reads
+    # some codes and the smoothed pass the rest (the cases measured in bench/degradation.py).
+    cases = [degrade.blur(page, 3), degrade.noise(degrade.blur(page, 1.5), 40)]
+    answers = node(
+        [
+            {"op": "decode", "image": pixels(img, tmp_path / f"{i}.gray")}
+            for i, img in enumerate(cases)
+        ]
+    )
+    for img, got in zip(cases, answers, strict=True):
+        cli = decode(img)
+        assert got["newPerPass"] == cli.new_per_pass and len(cli.new_per_pass) > 1
+        assert sorted(got["texts"]) == sorted(cli.texts) and len(cli.texts) == 6

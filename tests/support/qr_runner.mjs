@@ -5,7 +5,7 @@
 //
 // Every way the glue could reach the network is replaced by a recorder before it loads, and
 // each answer lists the attempts made while it ran: the page must make none.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
@@ -34,7 +34,8 @@ globalThis.XMLHttpRequest = class {
 
 // The glue is a classic script (var ZXingWASM = ...), as the page's worker runs it.
 vm.runInThisContext(readFileSync(glue, "utf8"), { filename: glue });
-const { createReader, decodeImage } = await import(join(root, "js", "qr.js"));
+const { PASSES, createReader, decodeImage } = await import(join(root, "js", "qr.js"));
+const { PREPARE, grayOf } = await import(join(root, "js", "qr_image.js"));
 const { RestoreSession } = await import(join(root, "js", "restore.js"));
 
 const to64 = (bytes) => Buffer.from(bytes).toString("base64");
@@ -91,6 +92,22 @@ const ops = {
     } catch (err) {
       return failure(err);
     }
+  },
+  passes() {
+    return { passes: PASSES };
+  },
+  // Every pass's prepared image, each written to folder/<pass name>.gray: the pixels the
+  // reader gives zxing-cpp, to compare with what the CLI's passes prepare.
+  async prepare({ image, folder }) {
+    const gray = grayOf(loadImage(image));
+    const out = {};
+    for (const [name, prepare] of Object.entries(PREPARE)) {
+      const prepared = prepare(gray);
+      if (!prepared) continue;
+      writeFileSync(join(folder, `${name}.gray`), prepared.gray);
+      out[name] = { width: prepared.width, height: prepared.height, scale: prepared.scale ?? 1 };
+    }
+    return { prepared: out };
   },
   // Images read in turn into one RestoreSession, as the page does; the vault it rebuilds.
   async restore({ images, kitId = null }) {

@@ -171,9 +171,10 @@ export function readingOrder(found) {
 
 // --- the passes ----------------------------------------------------------------------------
 
-// [name, binarizer], cheapest and most useful first: vault/paper/passes.py's passes, each
-// of which read codes no earlier pass read on some hard page (docs/BENCHMARKS.md). The name
-// says how the grey image is prepared (qr_image.js's PREPARE).
+// [name, binarizer], cheapest and most useful first: vault/paper/passes.py's passes, in its
+// order, each of which read codes no earlier pass read on some hard page
+// (docs/BENCHMARKS.md). The name says how the grey image is prepared (qr_image.js's
+// PREPARE, the same pixels as the CLI's).
 export const PASSES = [
   ["plain", "LocalAverage"],
   // Reads faint or evenly blurred pages the local threshold misses silently; costs little.
