@@ -8,58 +8,72 @@
 const f32 = Math.fround; // Pillow computes these radii and weights in C floats
 const clamp = (v, hi) => (v < 0 ? 0 : v > hi ? hi : v);
 
+// One row of a box blur (ImagingLineBoxBlur8): to[x] is the weighted sum of from[x - r .. x
+// + r] plus fw times each of the two pixels beyond, edges extended, in 1/2^24, rounded.
+// Pillow's (sum * ww + far * fw + 2^23) >> 24 is unsigned 32-bit: the true value stays below
+// 2^32, so the low 32 bits of each product (Math.imul) add up to it modulo 2^32, and >>>
+// takes that modulo 2^32. Indexes are clamped only near the ends.
+function blurLine(from, to, lastX, r, ww, fw) {
+  let sum = 0;
+  for (let i = -r; i <= r; i += 1) sum += from[clamp(i, lastX)];
+  const start = Math.min(r + 1, lastX + 1);
+  const end = Math.max(start, lastX - r);
+  let x = 0;
+  for (; x < start; x += 1) {
+    const ahead = from[clamp(x + r + 1, lastX)];
+    to[x] = (Math.imul(sum, ww) + Math.imul(from[clamp(x - r - 1, lastX)] + ahead, fw) + 8388608) >>> 24;
+    sum += ahead - from[clamp(x - r, lastX)];
+  }
+  for (; x < end; x += 1) {
+    const ahead = from[x + r + 1];
+    to[x] = (Math.imul(sum, ww) + Math.imul(from[x - r - 1] + ahead, fw) + 8388608) >>> 24;
+    sum += ahead - from[x - r];
+  }
+  for (; x <= lastX; x += 1) {
+    const ahead = from[clamp(x + r + 1, lastX)];
+    to[x] = (Math.imul(sum, ww) + Math.imul(from[clamp(x - r - 1, lastX)] + ahead, fw) + 8388608) >>> 24;
+    sum += ahead - from[clamp(x - r, lastX)];
+  }
+}
+
 // ImagingBoxBlur: `passes` extended box blurs along the rows, then as many down the columns
 // (Pillow transposes and blurs rows again; the sums are the same), rounded to bytes after
-// each. A fractional radius gives the two outermost pixels the fraction as weight, in 1/2^24.
-// Running sums (the columns' kept a whole row at a time, so memory is read in order): the
-// cost does not grow with the radius.
+// each. A fractional radius gives the two outermost pixels the fraction as weight. A row
+// takes all its passes while it is in the cache; the columns keep their running sums a
+// whole row at a time, so memory is read in order. The cost does not grow with the radius.
 export function boxBlur(src, width, height, radius, passes = 1) {
   radius = f32(radius);
   const r = Math.trunc(radius);
   const ww = Math.trunc(f32(16777216 / f32(f32(radius * 2) + 1)));
   const fw = Math.trunc((16777216 - (r * 2 + 1) * ww) / 2);
   const [lastX, lastY] = [width - 1, height - 1];
-  // (bulk + 2^23) >> 24 on a 32-bit sum, in doubles (exact: the sum stays below 2^32).
-  const out = (bulk) => ((bulk + 8388608) * (1 / 16777216)) | 0;
-  let from = src;
-  for (let pass = 0; pass < passes; pass += 1) {
-    const to = new Uint8Array(src.length);
-    for (let row = 0; row < src.length; row += width) {
-      let sum = 0;
-      for (let i = -r; i <= r; i += 1) sum += from[row + clamp(i, lastX)];
-      // Indexes are clamped only near the ends; the long middle runs without.
-      const [start, end] = [Math.min(r + 1, width), Math.max(r + 1, lastX - r)];
-      for (let x = 0; x < width; x += 1) {
-        if (x === start && start < end) {
-          for (; x < end; x += 1) {
-            const ahead = from[row + x + r + 1];
-            to[row + x] = out(sum * ww + (from[row + x - r - 1] + ahead) * fw);
-            sum += ahead - from[row + x - r];
-          }
-          if (x === width) break;
-        }
-        const ahead = from[row + clamp(x + r + 1, lastX)];
-        to[row + x] = out(sum * ww + (from[row + clamp(x - r - 1, lastX)] + ahead) * fw);
-        sum += ahead - from[row + clamp(x - r, lastX)];
-      }
+  const rows = new Uint8Array(src.length);
+  const spare = [new Uint8Array(width), new Uint8Array(width)];
+  for (let row = 0; row < src.length; row += width) {
+    let line = src.subarray(row, row + width);
+    for (let pass = 0; pass < passes; pass += 1) {
+      const into = pass === passes - 1 ? rows.subarray(row, row + width) : spare[pass & 1];
+      blurLine(line, into, lastX, r, ww, fw);
+      line = into;
     }
-    from = to;
   }
+  let from = rows;
   for (let pass = 0; pass < passes; pass += 1) {
     const to = new Uint8Array(src.length);
     const sums = new Int32Array(width);
     for (let i = -r; i <= r; i += 1) {
-      const row = clamp(i, lastY) * width;
-      for (let x = 0; x < width; x += 1) sums[x] += from[row + x];
+      const row = from.subarray(clamp(i, lastY) * width);
+      for (let x = 0; x < width; x += 1) sums[x] += row[x];
     }
     for (let y = 0; y < height; y += 1) {
-      const row = y * width;
-      const above = clamp(y - r - 1, lastY) * width;
-      const below = clamp(y + r + 1, lastY) * width;
-      const leaving = clamp(y - r, lastY) * width;
+      const line = to.subarray(y * width, (y + 1) * width);
+      const above = from.subarray(clamp(y - r - 1, lastY) * width);
+      const below = from.subarray(clamp(y + r + 1, lastY) * width);
+      const leaving = from.subarray(clamp(y - r, lastY) * width);
       for (let x = 0; x < width; x += 1) {
-        to[row + x] = out(sums[x] * ww + (from[above + x] + from[below + x]) * fw);
-        sums[x] += from[below + x] - from[leaving + x];
+        const ahead = below[x];
+        line[x] = (Math.imul(sums[x], ww) + Math.imul(above[x] + ahead, fw) + 8388608) >>> 24;
+        sums[x] += ahead - leaving[x];
       }
     }
     from = to;
