@@ -449,7 +449,7 @@ def test_picked_files_in_chromium(
 
 
 @pytest.mark.slow
-def test_hard_pages_need_the_same_later_passes_as_in_the_cli(kit: Kit, tmp_path: Path) -> None:
+def test_hard_pages_need_later_passes_in_both_and_read_the_same(kit: Kit, tmp_path: Path) -> None:
     page = kit.pages[kit.sheet_page[1]]
     # Out of focus: only the sharpened pass reads it. Noisy and blurred: the plain pass reads
     # some codes and the smoothed pass the rest (the cases measured in bench/degradation.py).
@@ -462,5 +462,9 @@ def test_hard_pages_need_the_same_later_passes_as_in_the_cli(kit: Kit, tmp_path:
     )
     for img, got in zip(cases, answers, strict=True):
         cli = decode(img)
-        assert got["newPerPass"] == cli.new_per_pass and len(cli.new_per_pass) > 1
+        # Both need passes beyond the first; which later pass first reads a borderline code
+        # may differ between zxing-cpp's Python build and its WebAssembly build (seen once:
+        # [2, 1, 3] against [2, 0, 4]), so only the codes read must agree.
+        assert len(got["newPerPass"]) > 1 and len(cli.new_per_pass) > 1
+        assert got["newPerPass"][0] == cli.new_per_pass[0]
         assert sorted(got["texts"]) == sorted(cli.texts) and len(cli.texts) == 6
