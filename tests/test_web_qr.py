@@ -16,11 +16,9 @@ import functools
 import http.server
 import io
 import itertools
-import json
 import os
 import random
 import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,9 +27,9 @@ from typing import Any
 import pytest
 from conftest import CHEAP_KDF, PASSPHRASE
 from PIL import Image, ImageDraw
-from support import degrade
+from support import degrade, webjs
 from support.kitutil import Kit, build_kit, fill_vault, new_vault, sample_entries
-from support.webjs import NODE, b64, needs_node
+from support.webjs import b64, needs_node
 
 from vault import VaultFile
 from vault.format import parse
@@ -49,19 +47,7 @@ pytestmark = needs_node
 
 def node(requests: list[dict[str, Any]]) -> list[Any]:
     """Answers of the QR runner to a batch of requests, one Node process."""
-    assert NODE is not None
-    out = subprocess.run(
-        [NODE, str(RUNNER)],
-        input=json.dumps(requests),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    answers: list[Any] = json.loads(out.stdout)
-    assert len(answers) == len(requests)
-    return answers
+    return webjs.node(requests, RUNNER, timeout=900)
 
 
 def pixels(img: Image.Image, path: Path) -> dict[str, Any]:

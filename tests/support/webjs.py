@@ -26,15 +26,15 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def node(requests: list[dict[str, Any]]) -> list[Any]:
-    """Answers of the JavaScript modules to a batch of requests, one Node process."""
+def node(requests: list[dict[str, Any]], runner: Path = RUNNER, timeout: float = 600) -> list[Any]:
+    """Answers of a Node runner (the JS modules' by default) to a batch, one Node process."""
     assert NODE is not None
     out = subprocess.run(
-        [NODE, str(RUNNER)],
+        [NODE, str(runner)],
         input=json.dumps(requests),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
     assert out.returncode == 0, out.stderr[-3000:]

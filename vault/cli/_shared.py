@@ -70,6 +70,13 @@ class Options:  # a plain class: importing dataclasses costs ~8 ms of start-up
             return passphrase_from_file(self.passphrase_file)
         return prompt_passphrase(prompt, confirm)
 
+    @staticmethod
+    def new_passphrase(path: str | None) -> str:
+        """A new passphrase from path ('-' = stdin), else asked twice; warned about if short."""
+        new = passphrase_from_file(path) if path else prompt_passphrase("New passphrase", True)
+        check_passphrase_strength(new)
+        return new
+
 
 def seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
     """A click callback: value as a finite, non-negative number of seconds."""

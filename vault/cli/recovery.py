@@ -14,14 +14,13 @@ import click
 from vault.cli._shared import (
     INTERACTIVE,
     Options,
-    check_passphrase_strength,
     common,
     options,
     say,
 )
 from vault.cli.paper import collect, finish_restore, restore_target, say_restored
 from vault.errors import UsageProblem
-from vault.prompts import passphrase_from_file, prompt_passphrase
+from vault.prompts import passphrase_from_file
 
 
 @click.group(name="recovery-key")
@@ -177,11 +176,7 @@ def recover(
         key = parse_printed_key(read_text_source(recovery_key_file, limit=4096))
     else:
         key = prompt_recovery_key()
-    if new_passphrase_file:
-        new = passphrase_from_file(new_passphrase_file)
-    else:
-        new = prompt_passphrase("New passphrase", confirm=True)
-    check_passphrase_strength(new)
+    new = opts.new_passphrase(new_passphrase_file)
     path = write_private(target, recover_with_key(data, key, new), force and out is not None)
     say_restored("Recovered", path, out is None)
     say("It opens with the new passphrase (and the same recovery key).")

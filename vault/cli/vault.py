@@ -18,7 +18,6 @@ from vault.cli._shared import (
     warn,
 )
 from vault.errors import UsageProblem
-from vault.prompts import passphrase_from_file, prompt_passphrase
 
 if TYPE_CHECKING:
     pass
@@ -116,11 +115,7 @@ def passwd(
     if rekey or kdf_memory or kdf_time or kdf_parallelism:
         kdf = choose_kdf(kdf_target, kdf_memory, kdf_time, kdf_parallelism, weak_kdf)
     old = opts.passphrase("Current passphrase")
-    if new_passphrase_file:
-        new = passphrase_from_file(new_passphrase_file)
-    else:
-        new = prompt_passphrase("New passphrase", confirm=True)
-    check_passphrase_strength(new)
+    new = opts.new_passphrase(new_passphrase_file)
     vf.change_passphrase(old, new, kdf, allow_weak=weak_kdf, new_master_key=new_master_key)
     say("Passphrase changed. Old copies of the vault (and its .bak) still open with the old one.")
 
