@@ -202,3 +202,19 @@ def child_main(args: list[str], env: dict[str, str] | None = None) -> tuple[int,
     )
     status, peak_kib = proc.stdout.split()
     return int(status), int(peak_kib), proc.stderr
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (tests/support/browser.py); skips without it."""
+    from support.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    """open(url_or_path, width=, setup=) -> support.browser.Tab, a fresh context each."""
+    from support.browser import tabs
+
+    yield from tabs(browser)

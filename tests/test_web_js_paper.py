@@ -218,3 +218,47 @@ def test_lines_of_two_kits_typed_together_are_named_not_mixed(tmp_path: Path) ->
     assert got["error"] == "InvalidData"
     assert got["report"] == python.typed_report()
     assert any("was typed twice, differently" in line for line in got["report"])
+
+
+def test_photographed_codes_and_typed_lines_count_together(tmp_path: Path) -> None:
+    """The page's restore view: codes read from photos and lines typed make one restore."""
+    data = vault_bytes(tmp_path, "p", entries=8)
+    frames = kit(data, b"\x02" * 8)
+    n, k = len(frames), frames[0].k
+    assert k >= 3
+    scanned = [f.to_text() for f in frames[1 : k - 1]]
+    typed = text_lines(frames[k])
+    none, short, whole, mixed, empty = node(
+        [
+            {"op": "check_typed", "texts": [], "imagesRead": 2},
+            {"op": "check_typed", "texts": scanned},
+            {"op": "check_typed", "texts": [*scanned, frames[0].to_text()], "lines": typed},
+            {"op": "check_typed", "texts": scanned[:1], "lines": typed},
+            {"op": "check_typed"},
+        ]
+    )
+    assert none["status"] == "No code of a kit has been read yet."
+    assert empty["status"] == "Nothing typed or read yet."
+    missing = ", ".join(str(i + 1) for i in [0, *range(k - 1, n)] if i < 6)
+    assert short["status"].startswith(f"{k - 2} of {n} codes read, {k} needed: 2 more needed")
+    assert f"(codes sheet 1: {missing}" in short["status"], short["status"]
+    assert short["codes"] == {"n": n, "k": k, "read": list(range(1, k - 1))}
+    assert base64.b64decode(whole["bytes"]) == data
+    assert whole["codes"]["read"] == sorted([*range(0, k - 1), k])
+    assert mixed["bytes"] is None and "more line" in mixed["status"]
+
+
+def test_what_a_photo_held_is_said_in_one_line() -> None:
+    cases = [
+        {"texts": ["RVK1:a", "RVK1:b"], "others": []},
+        {"texts": ["RVK1:a"], "others": ["x"]},
+        {"texts": [], "others": ["a key"]},
+        {"texts": [], "others": [], "detected": True},
+        {"texts": [], "others": [], "detected": False},
+    ]
+    said = node([{"op": "photo_note", "name": "IMG_1.jpg", "result": c} for c in cases])
+    assert said[0] == "IMG_1.jpg: 2 codes of the kit read."
+    assert said[1].startswith("IMG_1.jpg: 1 code of the kit read, and another QR code")
+    assert "no code of the kit, but another QR code" in said[2]
+    assert "seen but could not be read" in said[3] and "without flash" in said[3]
+    assert "no QR code found. Too dark or blurred?" in said[4]

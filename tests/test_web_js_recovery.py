@@ -97,3 +97,85 @@ def forge_exponent(share: str, exponent: int) -> str:
         real.value,
     )
     return forged.mnemonic()
+
+
+# --- recover.js: the page's view of typed and photographed sheets -------------------------------
+
+
+def test_share_words_split_as_the_cli_splits_them() -> None:
+    from vault.paper.shares import split_key, split_share_text
+
+    words = split_key(bytes(32), 2, 3)[0].split()
+    texts = [
+        "\n".join(f"{i + 1}. {w}" for i, w in enumerate(words)),
+        "  ".join(f"{i + 1}) {w.upper()}," for i, w in enumerate(words)),
+        "1.academic 2: acid; 17)  Beard.\t\n",
+        "",
+    ]
+    got = node([{"op": "split_share_text", "text": t} for t in texts])
+    assert got == [split_share_text(t) for t in texts]
+
+
+def test_the_share_set_counts_what_is_missing_and_refuses_what_does_not_belong() -> None:
+    from vault.paper.shares import share_facts, split_key
+
+    rng = random.Random(77)
+    key = rng.randbytes(32)
+    shares = split_key(key, 3, 5)
+    other = split_key(rng.randbytes(32), 3, 5)
+    numbers = [share_facts(s)[0] for s in shares]
+    (got,) = node(
+        [{"op": "share_set", "shares": [shares[4], shares[4], other[0], shares[1], shares[0]]}]
+    )
+    said = got["said"]
+    assert said[0] == {"message": f"Share {numbers[4]} ok. 2 more shares needed.", "missing": 2}
+    assert said[1]["message"] == f"You already gave share {numbers[4]}. Give a different share."
+    assert said[2]["error"] == "InvalidData"
+    assert "different set of share sheets" in said[2]["message"]
+    assert said[3] == {"message": f"Share {numbers[1]} ok. 1 more share needed.", "missing": 1}
+    assert said[4]["message"] == f"Share {numbers[0]} ok. That makes 3: enough to open the vault."
+    assert base64.b64decode(got["key"]) == key
+    (short,) = node([{"op": "share_set", "shares": [shares[0]]}])
+    assert short["message"] == "1 of the 3 shares needed were given: 2 more needed"
+    (forged,) = node([{"op": "share_set", "shares": [forge_exponent(s, 15) for s in shares[:3]]}])
+    assert "exponent 15" in forged["message"] and forged["pbkdf2Calls"] == 0
+    (ascii_only,) = node([{"op": "share_set", "shares": shares[:3], "passphrase": "naïve"}])
+    assert ascii_only["message"] == "a share passphrase must be printable ASCII (SLIP-39's rule)"
+
+
+def test_sheet_qr_codes_are_sorted_into_keys_and_shares() -> None:
+    from vault.paper.recovery import format_printed_key
+    from vault.paper.shares import split_key
+
+    key = format_printed_key(bytes(range(32)))
+    share = split_key(bytes(32), 2, 3)[1]
+    texts = [key, share, "https://example.com/", key[:-1] + "0", "RVK1:not-here"]
+    (found,) = node([{"op": "sort_sheet_codes", "texts": texts}])
+    assert found == {"keys": [key], "shares": [share.split()], "unknown": 3}
+
+
+def test_help_while_typing_a_key_or_share_words() -> None:
+    from vault.paper.recovery import format_printed_key
+    from vault.paper.shares import split_key
+
+    key = format_printed_key(bytes(range(32)))
+    words = split_key(bytes(32), 2, 3)[0].split()
+    typo = key[:10] + ("Z" if key[10] != "Z" else "Y") + key[11:]
+    got = node(
+        [
+            {"op": "key_help", "text": ""},
+            {"op": "key_help", "text": key[:20]},
+            {"op": "key_help", "text": typo},
+            {"op": "key_help", "text": key.lower()},
+            {"op": "share_help", "text": f"{words[0]} {words[1]}"},
+            {"op": "share_help", "text": f"{words[0]} {words[1][:3]}zq "},
+            {"op": "share_help", "text": " ".join(words) + " "},
+        ]
+    )
+    assert got[0] == {"ok": False, "text": ""}
+    assert got[1]["ok"] is False and "characters so far" in got[1]["text"]
+    assert got[2]["ok"] is False and got[2]["text"].startswith("The recovery key has a typo")
+    assert got[3]["ok"] is True
+    assert got[4] == {"count": 2, "problem": None}  # the word being typed is not judged yet
+    assert got[5]["count"] == 2 and got[5]["problem"].startswith("Word 2 ")
+    assert got[6] == {"count": 33, "problem": None}

@@ -13,19 +13,19 @@ import dataclasses
 import hashlib
 import http.server
 import json
-import os
 import re
-import shutil
 import stat
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CHEAP_KDF, PASSPHRASE, run_main
+from support.browser import Tab, node_path
 
+import vault.web
 from vault import BackupCode, Entry, KdfParams, OtpSettings, VaultFile
 from vault.format import parse
 from vault.otp.totp import seconds_left, totp
@@ -38,26 +38,6 @@ WRONG = (
     "and try again."
 )
 FIXED_TIME = 1_900_000_007  # 2030-03-17T17:46:47Z: 7 s into a 30 s step, 47 s into a 60 s one
-
-
-# Headless as root; and nothing of Chromium's own traffic (updates, sync, safe browsing),
-# which this machine's closed network would refuse at every start.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync",
-]  # fmt: skip
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("RVAULT_CHROMIUM"), shutil.which("chromium")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 # --- a vault with every kind of entry ---------------------------------------------------------
@@ -146,11 +126,14 @@ def test_the_page_is_deterministic_and_allows_only_its_own_script_and_style(
     assert directives["script-src"] == f"{sha(script)} 'wasm-unsafe-eval'"
     assert directives["style-src"] == sha(style)
     assert directives["img-src"] == "data: blob:"
+    # The QR reader's worker is started from a Blob of text the page holds, never a URL.
+    assert directives["worker-src"] == "blob:"
     assert not set(directives) - {
         "default-src",
         "script-src",
         "style-src",
         "img-src",
+        "worker-src",
         "base-uri",
         "form-action",
     }
@@ -171,10 +154,16 @@ def test_the_page_is_deterministic_and_allows_only_its_own_script_and_style(
     assert embedded is not None and base64.b64decode(embedded.group(1)) == data
 
 
-def test_the_blank_page_holds_no_vault_and_stays_small() -> None:
+def test_the_blank_page_holds_no_vault_and_carries_the_qr_reader_within_its_budget() -> None:
     html = build_page(None)
     assert re.search(rb'id="vault-data"></script>', html)
-    assert len(html) <= 100_000, len(html)  # issue 14: without a QR reader, <= 100 KB
+    wasm = re.search(rb'id="qr-wasm">([A-Za-z0-9+/=]+)</script>', html)
+    assert wasm is not None
+    vendored = Path(vault.web.__file__).parent / "vendor" / "zxing-wasm" / "zxing_reader.wasm"
+    assert base64.b64decode(wasm.group(1)) == vendored.read_bytes()
+    worker = re.search(rb'<script type="text/plain" id="qr-worker">(.*?)</script>', html, re.S)
+    assert worker is not None and b"var ZXingWASM=" in worker.group(1)
+    assert len(html) <= 1_500_000, len(html)  # issue 15: with the QR reader, <= 1.5 MB
 
 
 def test_rvault_html_writes_a_private_page_and_prints_its_sha256(
@@ -208,7 +197,7 @@ def test_rvault_html_refuses_a_missing_or_damaged_vault(tmp_path: Path) -> None:
 
 
 def test_the_presentation_functions_in_node(tmp_path: Path) -> None:
-    node = _node()
+    node = node_path()
     module = (Path(__file__).parent.parent / "vault" / "web" / "js" / "present.js").as_uri()
     script = f"""
     import * as p from {json.dumps(module)};
@@ -276,17 +265,8 @@ console.log(JSON.stringify(out));
 """
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        reason = "node is not installed (Debian package: nodejs)"
-        pytest.fail(reason) if _ci() else pytest.skip(reason)
-    assert node is not None
-    return node
-
-
 def test_stripping_comments_keeps_what_the_code_does(tmp_path: Path) -> None:
-    node = _node()
+    node = node_path()
     stripped = strip_comments(TRICKY_JS)
     assert "with 'quotes'" not in stripped and "division" not in stripped
     runs = []
@@ -300,102 +280,13 @@ def test_stripping_comments_keeps_what_the_code_does(tmp_path: Path) -> None:
 
 
 def test_the_page_script_is_one_valid_module(tmp_path: Path) -> None:
-    node = _node()
+    node = node_path()
     script = tmp_path / "page.mjs"
     script.write_text(bundle())
     subprocess.run([node, "--check", script], check=True)
 
 
 # --- the page in Chromium --------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Tab:
-    """One page in its own browser context, with every request and error it caused."""
-
-    page: Any
-    context: Any
-    requests: list[str]
-    errors: list[str]
-
-    def unlock(self, passphrase: str = PASSPHRASE) -> None:
-        """Type the passphrase and press Unlock, as a person would."""
-        self.page.get_by_label("Passphrase", exact=True).fill(passphrase)
-        self.page.get_by_role("button", name="Unlock").click()
-
-    def unlocked(self) -> None:
-        """Wait until every entry is on the page (a big vault's arrive in slices)."""
-        self.page.locator("#vault-view").wait_for(state="visible")
-        self.page.locator("#entries[data-complete='true']").wait_for(state="attached")
-
-    def stored(self) -> dict[str, Any]:
-        """Everything the page could have kept: web storage, cookies, IndexedDB."""
-        found: dict[str, Any] = self.page.evaluate(
-            """async () => ({
-                local: localStorage.length, session: sessionStorage.length,
-                cookie: document.cookie, idb: (await indexedDB.databases()).map((d) => d.name),
-            })"""
-        )
-        found["cookies"] = self.context.cookies()
-        return found
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright; skipped (failed under CI) without it."""
-    path = _chromium()
-    reason = ""
-    if path is None:
-        reason = "no Chromium: install Debian's chromium package (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "Playwright is not installed: pip install -e '.[test]'"
-    if reason:
-        if _ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=path,
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Callable[..., Tab]]:
-    """open(url_or_path, width=, setup=): a fresh context (no shared state) on the page."""
-    opened: list[Tab] = []
-
-    def open_(
-        target: str | Path, width: int = 1024, setup: Callable[[Any], None] | None = None
-    ) -> Tab:
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": width, "height": 800}
-        )
-        page = context.new_page()
-        t = Tab(page, context, [], [])
-        page.on("request", lambda r: t.requests.append(r.url))
-        page.on("pageerror", lambda e: t.errors.append(str(e)))
-        page.on("console", lambda m: m.type == "error" and t.errors.append(m.text))
-        if setup is not None:
-            setup(page)
-        url = target if isinstance(target, str) else target.as_uri()
-        page.goto(url)
-        page.locator("body[data-ready='true']").wait_for(state="attached")
-        opened.append(t)
-        return t
-
-    yield open_
-    for t in opened:
-        t.context.close()
-    for t in opened:
-        assert t.errors == [], t.errors  # a CSP violation or a script error is logged here
 
 
 def _show_json(vf: VaultFile, name: str, tmp_path: Path) -> dict[str, Any]:
@@ -627,7 +518,7 @@ def test_a_typed_restore_names_the_typo_then_rebuilds_and_unlocks(
     typed = [*wanted[:bad_at], _typo(wanted[bad_at]), *wanted[bad_at + 1 :]]
     t = tab(blank_page)
     page = t.page
-    page.get_by_role("button", name="Type the kit's lines").click()
+    page.get_by_role("button", name="Rebuild from the paper kit").click()
     box = page.get_by_label("The kit's lines")
     box.fill("\n".join(typed[:-1]) + "\n")
     label = wanted[bad_at][:6]
@@ -671,7 +562,7 @@ def test_kits_are_never_mixed_the_newest_wins_and_other_vaults_are_chosen(
     lines = scanned + [line for code in new_codes[:k] for line in code]
     t = tab(blank_page)
     page = t.page
-    page.get_by_role("button", name="Type the kit's lines").click()
+    page.get_by_role("button", name="Rebuild from the paper kit").click()
     box = page.get_by_label("The kit's lines")
     box.fill("\n".join(lines) + "\n")
     page.locator("#restore-done").wait_for(state="visible")
@@ -707,7 +598,7 @@ def test_the_same_line_typed_from_two_kits_is_named(
     old_codes, _ = kit_lines(sample, b"\x02" * 8)
     new_codes, _ = kit_lines(newer, b"\x03" * 8)
     t = tab(blank_page)
-    t.page.get_by_role("button", name="Type the kit's lines").click()
+    t.page.get_by_role("button", name="Rebuild from the paper kit").click()
     t.page.get_by_label("The kit's lines").fill("\n".join(old_codes[0] + new_codes[0]) + "\n")
     t.page.locator("#restore-problems").filter(
         has_text="Line 001-01 was typed twice, differently"
@@ -775,7 +666,7 @@ def test_a_360_px_screen_needs_no_sideways_scrolling(
         details.locator("summary").click()
     _no_sideways_scroll(t.page)
     t.page.get_by_role("button", name="Lock", exact=True).click()
-    t.page.get_by_role("button", name="Type the kit's lines").click()
+    t.page.get_by_role("button", name="Rebuild from the paper kit").click()
     t.page.get_by_label("The kit's lines").fill("001-01  XXXXX XXXXX  ZZ\n" + "9" * 300 + "\n")
     t.page.locator("#restore-problems li").first.wait_for()
     _no_sideways_scroll(t.page)

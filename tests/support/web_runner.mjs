@@ -156,6 +156,45 @@ const ops = {
       return { ...failure(err), pbkdf2Calls };
     }
   },
+  // recover.js: the page's forgotten-passphrase view, without its DOM.
+  async split_share_text({ text }) {
+    return (await js("recover.js")).splitShareText(text);
+  },
+  async share_set({ shares, passphrase = "" }) {
+    const { ShareSet } = await js("recover.js");
+    const set = new ShareSet();
+    const said = [];
+    for (const words of shares) {
+      try {
+        said.push({ message: set.add(words.split(" ")), missing: set.missing() });
+      } catch (err) {
+        said.push(failure(err));
+      }
+    }
+    pbkdf2Calls = 0;
+    try {
+      return { said, key: to64(await set.key(passphrase)), pbkdf2Calls };
+    } catch (err) {
+      return { said, ...failure(err), pbkdf2Calls };
+    }
+  },
+  async sort_sheet_codes({ texts }) {
+    return (await js("recover.js")).sortSheetCodes(texts);
+  },
+  async key_help({ text }) {
+    return (await js("recover.js")).keyHelp(text);
+  },
+  async check_typed({ lines = [], texts = [], kitId = null, imagesRead = 0 }) {
+    const { checkTyped } = await js("typed.js");
+    const r = await checkTyped(lines, kitId, texts, imagesRead);
+    return { ...r, bytes: r.bytes ? to64(r.bytes) : null };
+  },
+  async photo_note({ name, result }) {
+    return (await js("typed.js")).photoNote(name, result);
+  },
+  async share_help({ text }) {
+    return (await js("recover.js")).shareHelp(text);
+  },
   async totp({ secret, settings, t }) {
     try {
       return { code: await totp.totp(secret, settings, t), left: totp.secondsLeft(settings.period, t) };

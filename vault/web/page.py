@@ -22,9 +22,14 @@ ENTRY = "js/app.js"
 # Vendored builds that are not ES modules: run first, as they are. hash-wasm's UMD build
 # defines globalThis.hashwasm, which js/argon2.js uses (in Node the tests set it the same way).
 CLASSIC = ("vendor/hash-wasm/argon2.umd.min.js",)
+# The QR reader runs in a worker made from one Blob: zxing-wasm's classic-script glue, then
+# js/qr_worker.js with its imports. The page carries that text and the wasm as inert blocks.
+WORKER_ENTRY = "js/qr_worker.js"
+WORKER_CLASSIC = ("vendor/zxing-wasm/index.js",)
+READER_WASM = "vendor/zxing-wasm/zxing_reader.wasm"
 TEMPLATE = "page.html"
 STYLE = "page.css"
-SLOTS = ("{{csp}}", "{{style}}", "{{script}}", "{{vault}}")
+SLOTS = ("{{csp}}", "{{style}}", "{{script}}", "{{worker}}", "{{wasm}}", "{{vault}}")
 
 _NAME = r"[A-Za-z_$][\w$]*"
 _IMPORT = re.compile(
@@ -39,11 +44,17 @@ _EXPORT_LIST = re.compile(r"^export\s*\{([^}]*)\}\s*;?", re.M)
 _LEFTOVER = re.compile(r"^\s*(?:import|export)\b(?!\s*\()", re.M)
 # Inside a <script> element these would end the element or change how HTML parses it.
 _HTML_BREAKERS = ("</script", "<!--", "<script")
+_SLOT = re.compile(r"\{\{(?:csp|style|script|worker|wasm|vault)\}\}")
 
 
 def _read(name: str) -> str:
     """A file of the vault.web package, as text."""
     return resources.files("vault.web").joinpath(name).read_text(encoding="utf-8")
+
+
+def _read_bytes(name: str) -> bytes:
+    """A file of the vault.web package, as bytes."""
+    return resources.files("vault.web").joinpath(name).read_bytes()
 
 
 def _variable(path: str) -> str:
@@ -164,23 +175,26 @@ def _csp_hash(text: str) -> str:
 def content_security_policy(script: str, style: str) -> str:
     """The page's policy: its own script and style by hash, wasm, data:/blob: images; no more.
 
-    default-src 'none' also forbids fetch, XHR, WebSocket, frames, fonts, media and workers,
-    so a page that was not modified cannot send anything anywhere, even by mistake.
-    'wasm-unsafe-eval' lets the vendored Argon2 compile its WebAssembly; it does not allow
-    eval() or new Function(). base-uri and form-action are not covered by default-src.
+    default-src 'none' also forbids fetch, XHR, WebSocket, frames, fonts and media, so a
+    page that was not modified cannot send anything anywhere, even by mistake.
+    'wasm-unsafe-eval' lets Argon2 and the QR reader compile their WebAssembly; it does not
+    allow eval() or new Function(). worker-src blob: lets the page start the QR reader's
+    worker from text it already holds (a Blob); a worker inherits this policy. base-uri and
+    form-action are not covered by default-src.
     """
     return (
         f"default-src 'none'; script-src {_csp_hash(script)} 'wasm-unsafe-eval'; "
-        f"style-src {_csp_hash(style)}; img-src data: blob:; base-uri 'none'; "
-        "form-action 'none'"
+        f"style-src {_csp_hash(style)}; img-src data: blob:; worker-src blob:; "
+        "base-uri 'none'; form-action 'none'"
     )
 
 
 def build_page(vault_bytes: bytes | None) -> bytes:
     """The one-file restore page, holding vault_bytes (the encrypted file) or no vault."""
     script = bundle()
+    worker = bundle(WORKER_ENTRY, WORKER_CLASSIC)
     style = _compact_css(_read(STYLE))
-    for name, text in (("script", script), ("style", style)):
+    for name, text in (("script", script), ("worker", worker), ("style", style)):
         lowered = text.lower()
         for breaker in _HTML_BREAKERS:
             if breaker in lowered and not (name == "style" and breaker == "<!--"):
@@ -198,9 +212,11 @@ def build_page(vault_bytes: bytes | None) -> bytes:
         "{{csp}}": content_security_policy(script, style),
         "{{style}}": style,
         "{{script}}": script,
+        "{{worker}}": worker,
+        "{{wasm}}": base64.b64encode(_read_bytes(READER_WASM)).decode("ascii"),
         "{{vault}}": data,
     }
-    page = re.sub(r"\{\{(?:csp|style|script|vault)\}\}", lambda m: values[m.group(0)], template)
+    page = _SLOT.sub(lambda m: values[m.group(0)], template)
     return page.encode("utf-8")
 
 
@@ -225,7 +241,7 @@ def write_page(out: str | Path, vault_bytes: bytes | None, force: bool = False) 
     return write_private(out, html, force), page_sha256(html)
 
 
-MAX_PAGE_BYTES = 32 * 1024 * 1024  # a 16 MiB vault in base64 plus the page itself
+MAX_PAGE_BYTES = 32 * 1024 * 1024  # a 16 MiB vault in base64 plus the page (~1.5 MB)
 _VAULT_DATA = re.compile(
     rb'<script type="application/octet-stream" id="vault-data">([A-Za-z0-9+/=]*)</script>'
 )

@@ -82,3 +82,10 @@ export async function openVault(bytes, passphrase, options = {}) {
   const masterKey = await unlockPassphrase(container, passphrase, options);
   return { container, doc: await openPayload(container, masterKey) };
 }
+
+// Everything at once with the recovery key (typed, or rebuilt from shares) instead.
+export async function openVaultWithKey(bytes, recoveryKey) {
+  const container = await parseContainer(bytes);
+  const masterKey = await unlockRecovery(container, recoveryKey);
+  return { container, doc: await openPayload(container, masterKey) };
+}

@@ -7,11 +7,9 @@
 import { hex } from './bytes.js';
 import { TAG, parseTypedLine, shortId } from './frames.js';
 import { RestoreSession } from './restore.js';
+import { count } from './present.js';
+import { sentence } from './words.js';
 
-function sentence(text) {
-  const t = String(text || '').trim();
-  return t ? t[0].toUpperCase() + t.slice(1).replace(/\.?$/, '.') : '';
-}
 
 function clip(text, n = 24) {
   return text.length > n ? `${text.slice(0, n)}…` : text;
@@ -47,14 +45,27 @@ function kitLabel(s) {
   );
 }
 
+/** The codes of the kit in play, for ticking them off: {n, k, read: indexes}; else null. */
+function codesOf(session, kitId) {
+  try {
+    const fs = session.kit(kitId).frames;
+    return { n: fs.n, k: fs.k, read: [...fs.frames.keys()].sort((a, b) => a - b) };
+  } catch (err) {
+    if (err.name !== 'InvalidData') throw err;
+    return null;
+  }
+}
+
 /**
- * Check lines (an array of strings) and say where the restore stands:
+ * Check lines (an array of strings) and the texts of QR codes read from photos or the camera
+ * (imagesRead: how many photos were read, codes or not), and say where the restore stands:
  * {problems: lines to fix, notes: what is missing or left out, status: one sentence,
  *  kits: [{id, label}] when the person must choose, bytes: the rebuilt file or null,
- *  typed: how many kit lines were read}.
+ *  typed: how many kit lines were read, codes: the kit's codes read (see codesOf)}.
  */
-export async function checkTyped(lines, kitId = null) {
+export async function checkTyped(lines, kitId = null, texts = [], imagesRead = 0) {
   const session = new RestoreSession();
+  for (const text of texts) await session.addText(text, 'scanned');
   const bad = new Map(); // label -> message, until a good copy of that line appears
   const good = new Map(); // label -> the characters of its first good line
   const twice = new Set();
@@ -104,12 +115,15 @@ export async function checkTyped(lines, kitId = null) {
   for (const [l, message] of bad) if (!good.has(l)) problems.push(message);
   const result = { problems, notes: [], status: '', kits: [], bytes: null, typed: kitLines.length };
   const found = session.summaries();
+  result.codes = found.length ? codesOf(session, kitId || null) : null;
   if (!found.length) {
     result.status = kitLines.length
       ? sentence(typedShortfall(session))
       : lines.some((l) => l.trim())
         ? 'No line of a kit yet.'
-        : 'Nothing typed yet.';
+        : texts.length || imagesRead
+          ? 'No code of a kit has been read yet.'
+          : 'Nothing typed or read yet.';
     result.notes = session.typedReport().filter((r) => r.startsWith('code ')).map(sentence);
     return result;
   }
@@ -146,4 +160,22 @@ export async function checkTyped(lines, kitId = null) {
   }
   result.notes.push(...session.typedReport().filter((r) => r.startsWith('code ')).map(sentence));
   return result;
+}
+
+/** One line on what a photo held: codes read, another sheet's code, or why nothing was read. */
+export function photoNote(name, { texts = [], others = [], detected = false }) {
+  if (texts.length) {
+    const extra = others.length ? ', and another QR code (a recovery key or share sheet?)' : '';
+    return `${name}: ${count(texts.length, 'code', 'codes')} of the kit read${extra}.`;
+  }
+  if (others.length) {
+    return (
+      `${name}: no code of the kit, but another QR code (a recovery key or share sheet?). ` +
+      'Use those under “Use the recovery key or shares”.'
+    );
+  }
+  if (detected) {
+    return `${name}: QR codes were seen but could not be read. Take the photo again: closer, sharper, without flash.`;
+  }
+  return `${name}: no QR code found. Too dark or blurred? Take it again in good light, with the whole sheet in the picture.`;
 }

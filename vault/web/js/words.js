@@ -8,9 +8,15 @@ export const WRONG_PASSPHRASE =
   'Wrong passphrase, or the file was changed. Check the passphrase (capital letters count) ' +
   'and try again.';
 
-function sentence(text) {
+/** text as a sentence: a capital first, one full stop at the end. */
+export function sentence(text) {
   const t = String(text || '').trim();
   return t ? t[0].toUpperCase() + t.slice(1).replace(/\.?$/, '.') : '';
+}
+
+/** An error's message and hint (what to do), as sentences. */
+export function problemText(err) {
+  return `${sentence(err && err.message)} ${sentence(err && err.hint)}`.trim();
 }
 
 /** Whether an error means the browser could not give Argon2 the memory it asked for. */
@@ -54,4 +60,16 @@ export function openErrorMessage(err, memoryKib) {
     );
   }
   return `The vault could not be opened in this browser (${(err && err.message) || err}). Try another browser.`;
+}
+
+/** What to tell the person when opening with the recovery key or shares failed. */
+export function recoveryErrorMessage(err, memoryKib) {
+  if (err && err.name === 'AuthenticationFailed') {
+    return (
+      'The recovery key or the shares do not open this vault (or the file was changed). ' +
+      'Check them against the sheets, and that the vault is the one the sheets were printed for.'
+    );
+  }
+  if (err && (err.name === 'MissingInput' || err.name === 'InvalidData')) return problemText(err);
+  return openErrorMessage(err, memoryKib);
 }
