@@ -10,7 +10,8 @@ Three figures, measured in one run with Debian's Chromium (headless, through Pla
   KDF runs in a bare page, interleaved, is printed too. The page marks Unlock and entries
   shown with performance.mark(); it shows the first screenful of entries at once and adds the
   rest in slices, so the time until every entry is in the page is printed too.
-* the page's size without a vault (no QR reader in it); target <= 100 KB.
+* the page's size without a vault, QR reader included (issue 15; issue 14's page without the
+  reader had 100 KB); target <= 1.5 MB.
 
 Usage: python bench/web.py [--runs 5] [--entries 1000] [--memory-mib 256] [--time-cost 3]
                            [--parallelism 4] [--chromium /usr/bin/chromium]
@@ -46,7 +47,7 @@ from vault.web.page import build_page, bundle
 SALT = bytes(range(16))
 KDF_TARGET = 2.0
 UNLOCK_TARGET = 1.2
-SIZE_TARGET = 100_000  # "100 KB", read strictly
+SIZE_TARGET = 1_500_000  # "1.5 MB", read strictly
 
 # A bare page running the page's own argon2 module (the same wrapped code the page inlines).
 HARNESS = """<!doctype html><meta charset="utf-8"><title>argon2 bench</title>

@@ -117,6 +117,7 @@ async function readKitPhotos() {
   const files = [...input.files];
   input.value = ''; // the same photos may be picked again
   if (!files.length) return;
+  performance.mark('rvault-photos-picked'); // bench/web_photo.py: picked -> rebuilt
   const run = ++state.photoRun;
   let reader;
   try {
