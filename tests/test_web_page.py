@@ -670,6 +670,11 @@ def test_a_360_px_screen_needs_no_sideways_scrolling(
     t.page.get_by_label("The kit's lines").fill("001-01  XXXXX XXXXX  ZZ\n" + "9" * 300 + "\n")
     t.page.locator("#restore-problems li").first.wait_for()
     _no_sideways_scroll(t.page)
+    t.page.get_by_role("button", name="Back").click()
+    t.page.get_by_role("button", name="Use the recovery key or shares").click()
+    t.page.get_by_label("Type the words of one share sheet", exact=False).fill("w" * 300 + " x ")
+    t.page.locator("#share-help").filter(has_text="Word 1").wait_for()
+    _no_sideways_scroll(t.page)
 
 
 @pytest.mark.slow
