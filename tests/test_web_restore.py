@@ -364,6 +364,31 @@ def test_photos_of_the_recovery_key_sheet_and_of_share_sheets_open_the_vault(
     t.only_local_requests()
 
 
+def test_a_photo_of_the_recovery_key_sheet_fills_the_key_and_opens_the_vault(
+    tab: Callable[..., Tab], tmp_path: Path
+) -> None:
+    from vault.paper.recovery_key import add_recovery_key
+
+    vf = new_vault(tmp_path / "v.rvault")
+    fill_vault(vf, sample_entries())
+    (sheet,) = add_recovery_key(vf, PASSPHRASE, tmp_path / "key.pdf").paths
+    (img,) = render_pdf_pages(sheet.read_bytes(), dpi=200)
+    photo = save(img, tmp_path / "key-sheet.png")
+    html = tmp_path / "vault.html"
+    html.write_bytes(build_page(vf.read_bytes()))
+    t = tab(html)
+    page = t.page
+    page.get_by_role("button", name="Use the recovery key or shares").click()
+    page.get_by_label("Or choose photos of the recovery key sheet", exact=False).set_input_files(
+        photo
+    )
+    page.locator("#sheet-results").filter(has_text="the recovery key was read").wait_for()
+    assert "The key checks out" in (page.locator("#key-help").text_content() or "")
+    page.get_by_role("button", name="Open with the recovery key").click()
+    assert_entries_shown(t, vf, tmp_path)
+    t.only_local_requests()
+
+
 def test_the_recovery_view_says_when_there_is_no_vault_yet(
     tab: Callable[..., Tab], blank_page: Path, locked: Locked
 ) -> None:
