@@ -281,9 +281,10 @@ def test_scans_use_at_most_two_worker_processes(
 
     pools: list[int] = []
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    monkeypatch.setattr(
-        scan, "_scan_parallel", lambda tasks, workers, *a: pools.append(workers) or iter(())
-    )
+    for pool in ("_scan_parallel", "_scan_threads"):  # processes for PDFs, threads for images
+        monkeypatch.setattr(
+            scan, pool, lambda tasks, workers, *a: pools.append(workers) or iter(())
+        )
     paths = []
     for i in range(6):
         paths.append(tmp_path / f"p{i}.png")

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import struct
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -115,19 +116,39 @@ def test_png_jpeg_and_multipage_tiff(image_files: list[Path], texts: list[str]) 
 
 
 @pytest.mark.slow
-def test_process_pool_matches_sequential(image_files: list[Path]) -> None:
+def test_images_are_read_by_a_thread_pool_as_sequentially(image_files: list[Path]) -> None:
     calls: list[tuple[int, int]] = []
+    threads: list[int] = []
     children: list[int] = []
 
     def progress(done: int, total: int) -> None:
         calls.append((done, total))
+        threads.append(threading.active_count())
         children.append(len(multiprocessing.active_children()))
 
     parallel = list(scan_paths(image_files, workers=2, progress=progress))
     sequential = list(scan_paths(image_files, workers=1))
     assert sorted(parallel, key=_key) == sorted(sequential, key=_key)
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert min(children) >= 1  # the pages were read by worker processes
+    # Images need no PDFium: threads read them, with no process to start.
+    assert min(threads) >= 2 and children == [0, 0, 0, 0]
+
+
+@pytest.mark.slow
+def test_pdf_pages_are_read_by_worker_processes_as_sequentially(pdf: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "kit.pdf"
+    path.write_bytes(pdf)
+    children: list[int] = []
+    parallel = list(
+        scan_paths(
+            [path, path],
+            workers=2,
+            progress=lambda d, t: children.append(len(multiprocessing.active_children())),
+        )
+    )
+    sequential = list(scan_paths([path, path], workers=1))
+    assert sorted(parallel, key=_key) == sorted(sequential, key=_key)
+    assert min(children) >= 1  # PDFium is not thread-safe: the pages went to processes
 
 
 def _key(p: PageCodes) -> tuple[str, int]:

@@ -205,7 +205,7 @@ def collect(
     if report.cut_short:
         say(
             f"Enough codes were read: {report.cut_short} of {report.pages} pages were read "
-            "only far enough to tell which kit they belong to."
+            "only far enough to tell which kit they belong to, or that they hold no codes."
         )
     return session
 

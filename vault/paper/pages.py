@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault.errors import InvalidData, MissingInput
+from vault.paper.frames import TAG
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -63,6 +65,20 @@ def open_pdf(pdf: bytes | str, source: str) -> Any:
         doc.close()
         raise InvalidData(f"{source} has {pages} pages, more than the {MAX_PAGES} read")
     return doc
+
+
+HEADER_CHARS = 200  # a kit page's header, where it says what the page is
+
+
+def page_header(doc: Any, index: int) -> str:
+    """The start of a PDF page's text layer ('' for a scan): a kit's PDF says what each page is."""
+    import pypdfium2 as pdfium
+
+    try:
+        text = doc[index].get_textpage().get_text_range(0, HEADER_CHARS)
+    except pdfium.PdfiumError:
+        return ""
+    return str(text)
 
 
 def render_page(doc: Any, index: int, dpi: int, source: str) -> Image:
@@ -182,3 +198,51 @@ def expand_folders(paths: Sequence[str | Path]) -> list[str]:
             )
         out.extend(found)
     return out
+
+
+Task = tuple[str, str, int, int]  # source, "pdf" or "image", 0-based page, dpi
+# The header of a kit page without codes ("RVK1 · page 4 of 6"; a codes sheet's says "RVK1 ·
+# codes sheet 1 of 2 · page 3 of 6"): vault.paper.kit_pdf writes it.
+_NO_CODES = re.compile(re.escape(TAG.rstrip(":")) + r" · page \d+ of \d+")
+
+
+def plan_pages(path: str | Path, dpi: int, triage: bool = False) -> tuple[list[Task], list[Task]]:
+    """The pages of one file to read, and (with triage) the pages put off: a kit's own PDF
+    names each page in its header, so its cover, index and text pages need no rendering."""
+    source = str(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except FileNotFoundError:
+        raise MissingInput(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidData(f"{source} is a directory, not a PDF or an image") from None
+    except OSError as exc:
+        raise InvalidData(f"{source} cannot be read ({exc.strerror or exc})") from None
+    # The PDF header may follow a little junk; PDF readers look in the first 1024 bytes.
+    if b"%PDF-" in head:
+        doc = open_pdf(source, source)
+        try:
+            tasks = [(source, "pdf", i, dpi) for i in range(len(doc))]
+            blank = {i for i in range(len(doc)) if triage and _NO_CODES.search(page_header(doc, i))}
+        finally:
+            doc.close()
+        return [t for t in tasks if t[2] not in blank], [t for t in tasks if t[2] in blank]
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        raise InvalidData(
+            f"{source} is a HEIC photo, which rvault cannot read",
+            hint="export or convert the photo to JPEG or PNG",
+        )
+    try:
+        with open_image(source) as img:
+            frames = getattr(img, "n_frames", 1)
+    except InvalidData:
+        raise
+    except Exception:  # PIL's UnidentifiedImageError and friends on non-image files
+        raise InvalidData(
+            f"{source} is not a PDF or an image rvault can read",
+            hint="give PDF, PNG, JPEG or TIFF files",
+        ) from None
+    if frames > MAX_PAGES:
+        raise InvalidData(f"{source} has {frames} pages, more than the {MAX_PAGES} read")
+    return [(source, "image", i, dpi) for i in range(frames)], []

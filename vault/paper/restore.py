@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NoReturn
 
 from vault.errors import CorruptVault, InvalidData
@@ -117,9 +118,15 @@ class RestoreSession:
             if progress is not None:
                 progress(done, count)
 
-        for page in (
-            scan_paths(list(sources), progress=pages_done, settled=enough) if sources else ()
-        ):
+        # Each page also judges, after every pass, whether the codes read so far by all pages
+        # are enough (the same test, on the scanned codes alone), and stops right then.
+        goal = partial(enough_codes, kit_id) if stop_early else None
+        scanned = (
+            scan_paths(list(sources), progress=pages_done, settled=enough, goal=goal)
+            if sources
+            else ()
+        )
+        for page in scanned:
             for t in page.texts:
                 self.add_text(t, f"{page.source}:{page.page}")
             (short.add if page.cut_short else short.discard)((page.source, page.page))
@@ -214,7 +221,11 @@ class RestoreSession:
         between without --kit.
         """
         if not self.kits:
-            raise InvalidData("no rvault kit codes were found in the input")
+            raise InvalidData(
+                "no rvault kit codes were found in the input",
+                hint="too dark or blurred? photograph each codes sheet again in good light, "
+                "flat and filling most of the picture",
+            )
         if kit_id is not None:
             wanted = kit_id.strip().upper()
             matches = [
@@ -313,10 +324,22 @@ class RestoreSession:
             raise CorruptVault("the rebuilt file does not match the kit's vault id and generation")
         return data
 
+    def retake_advice(self, kit_id: str | None = None) -> str:
+        """What to photograph again, as far as where the missing codes sit tells."""
+        from vault.paper.layout import code_sheet
+
+        fs = self.kit(kit_id).frames
+        missing = set(fs.missing())
+        sheets = sorted({code_sheet(i) for i in missing})
+        return "; ".join(
+            _sheet_advice(s, [i for i in range(fs.n) if code_sheet(i) == s], missing)
+            for s in sheets
+        )
+
     def _refuse_incomplete(self, seen: KitSeen, kit_id: str | None) -> NoReturn:
         missing = self.missing_text(kit_id)
         if len(self.kits) == 1 or kit_id is not None:
-            raise InvalidData(f"{self.status(kit_id)}: {missing}")
+            raise InvalidData(f"{self.status(kit_id)}: {missing}", hint=self.retake_advice(kit_id))
         newest = seen.summary()
         label = f"kit {short_id(newest.kit_id)}"
         head = (
@@ -340,3 +363,41 @@ class RestoreSession:
             f"{head}; also found and not mixed in: {listed}",
             hint=f"find the rest of {label}, or choose another kit with --kit ID",
         )
+
+
+def enough_codes(kit_id: str | None, texts: list[str]) -> bool:
+    """Whether these kit codes alone rebuild the kit a restore would choose (picklable)."""
+    session = RestoreSession()
+    for text in texts:
+        session.add_text(text)
+    return session.ready(kit_id)
+
+
+def _sheet_advice(sheet: int, on: list[int], missing: set[int]) -> str:
+    """Retake advice for one codes sheet holding codes `on`, some of them missing."""
+    from vault.paper.layout import CODES_PER_PAGE
+
+    lost = [i for i in on if i in missing]
+    if len(lost) == len(on):
+        return f"codes sheet {sheet} was not read at all: photograph it whole"
+    # (column, row) on the sheet: 2 columns x 3 rows, filled row by row. A whole edge column
+    # or row lost while the rest read means the photo cut that side off (with two codes at
+    # least: one lost code proves nothing).
+    spot = {i: (i % CODES_PER_PAGE % 2, i % CODES_PER_PAGE // 2) for i in on}
+    edges = {(0, None): "left side", (1, None): "right side", (None, 0): "top"}
+    if (bottom := max(r for _, r in spot.values())) > 0:
+        edges[(None, bottom)] = "bottom"
+    cut = []
+    for (col, row), name in edges.items():
+        line = [i for i in on if col in (None, spot[i][0]) and row in (None, spot[i][1])]
+        if len(line) >= 2 and all(i in missing for i in line):
+            cut.append(name)
+    if cut:
+        return f"photograph codes sheet {sheet} again, whole: its {' and '.join(cut)} was cut off"
+    if len(lost) <= 2:
+        codes = " and ".join(str(i + 1) for i in lost)
+        return (
+            f"on codes sheet {sheet}, code {codes} did not read: if light shone on it, take "
+            "another photo without flash, at a slight angle"
+        )
+    return f"photograph codes sheet {sheet} again, closer and sharper"
