@@ -175,6 +175,28 @@ def test_passes_stop_as_the_cli_s_do(small_kit: tuple[bytes, list[str]], tmp_pat
     assert expect_js["passes"] == 1 and len(expect_js["texts"]) == 5
 
 
+def test_a_photo_s_passes_stop_once_the_codes_in_hand_complete_the_kit(
+    small_kit: tuple[bytes, list[str]], tmp_path: Path
+) -> None:
+    """As the CLI's restore (vault.paper.board): the page's worker is given the codes already
+    read, and a sheet with a code painted over stops after the pass that completes the kit."""
+    _, texts = small_kit
+    k = parse_frame_text(texts[0]).k
+    assert 6 < k <= len(texts) - 1
+    missing = pixels(sheets(texts[:6], {4})[0], tmp_path / "m.gray")
+    others = texts[6:][: k - 5]  # with the 5 codes this sheet gives: exactly k
+    short = others[:-1]  # one short of k, whatever this sheet gives
+    done, not_done, alone = node(
+        [
+            {"op": "decode", "image": missing, "held": others},
+            {"op": "decode", "image": missing, "held": short},
+            {"op": "decode", "image": missing},
+        ]
+    )
+    assert done["passes"] == 1 and indexes(done["texts"]) == [0, 1, 2, 3, 5]
+    assert not_done["passes"] == alone["passes"] >= 5  # the sheet's own goal, as before
+
+
 def test_each_pass_prepares_the_very_pixels_the_cli_s_pass_prepares(
     small_kit: tuple[bytes, list[str]], tmp_path: Path
 ) -> None:

@@ -36,7 +36,7 @@ globalThis.XMLHttpRequest = class {
 vm.runInThisContext(readFileSync(glue, "utf8"), { filename: glue });
 const { PASSES, createReader, decodeImage } = await import(join(root, "js", "qr.js"));
 const { PREPARE, grayOf } = await import(join(root, "js", "qr_image.js"));
-const { RestoreSession } = await import(join(root, "js", "restore.js"));
+const { RestoreSession, enoughCodes } = await import(join(root, "js", "restore.js"));
 
 const to64 = (bytes) => Buffer.from(bytes).toString("base64");
 let reader = null;
@@ -82,12 +82,14 @@ const ops = {
     return { initMs };
   },
   // One image, every pass it needs; ms is the decode alone (the reader already started).
-  async decode({ image, expect = null, maxPasses }) {
+  async decode({ image, expect = null, maxPasses, held = null, kitId = null }) {
     const qr = await theReader();
     const input = loadImage(image);
     const started = performance.now();
+    // held, as the page's worker gets it: the codes already read, to stop once complete.
+    const enough = held ? (texts) => enoughCodes([...held, ...texts], kitId) : null;
     try {
-      const found = await decodeImage(qr, input, { expect, maxPasses });
+      const found = await decodeImage(qr, input, { expect, maxPasses, enough });
       return { ...found, ms: performance.now() - started };
     } catch (err) {
       return failure(err);

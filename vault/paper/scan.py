@@ -77,6 +77,7 @@ def _page_codes(
     settled: Callable[[], bool] | None = None,
     goal: Goal | None = None,
     board: Board | None = None,
+    put_off: bool = True,
 ) -> PageCodes:
     from vault.paper.passes import ImageReading, decode, reading_order
 
@@ -95,13 +96,17 @@ def _page_codes(
             new = [t for t in found.texts if t not in posted]
             posted.update(new)
             everything = board.post(new)
+        first_look = goal is not None and put_off and found.passes >= 1
         if not found.sheets:
             # Nothing QR-like after the first look: a cover, an index or a text page. Its
-            # blind passes are put off; the caller reads it again in full if, after every
-            # page, its goal is still not met (a hard photo may need them).
-            cut = goal is not None and found.passes >= 1 and not found.detected
+            # blind passes are put off; the caller reads it again if, after every page, its
+            # goal is still not met (a hard photo may need them).
+            cut = first_look and not found.detected
             return cut
+        # Every page gets its first look before any page gets a second: the codes the
+        # first looks read may be enough, and then no later pass is needed anywhere.
         cut = (settled is not None and settled()) or (goal is not None and goal(everything))
+        cut = cut or first_look
         return cut
 
     watched = settled is not None or goal is not None
@@ -116,6 +121,7 @@ def _scan_task(
     settled: Callable[[], bool] | None = None,
     goal: Goal | None = None,
     board: Board | None = None,
+    put_off: bool = True,
 ) -> PageCodes:
     source, kind, index, dpi = task
     if stop is not None and stop():
@@ -128,7 +134,7 @@ def _scan_task(
             img = render_page(doc, index, dpi, source)
         finally:
             doc.close()
-    return _page_codes(img, source, index, stop, settled, goal, board)
+    return _page_codes(img, source, index, stop, settled, goal, board, put_off)
 
 
 # In a worker process: set by the parent when the caller has read enough, so a page in
@@ -144,8 +150,8 @@ _board: Board | None = None
 def _worker_task(task: Task, honour_settled: bool = True) -> PageCodes:
     settled = _settled.is_set if _settled is not None and honour_settled else None
     cancelled = _cancelled.is_set if _cancelled is not None else None
-    if not honour_settled:
-        return _scan_task(task, cancelled)
+    if not honour_settled:  # read again in full, stopping only once the goal is met
+        return _scan_task(task, cancelled, None, _goal, _board, put_off=False)
     return _scan_task(task, cancelled, settled, _goal, _board)
 
 
@@ -253,15 +259,20 @@ def _scan_here(
         if goal is None and settled is not None and not settled():
             yield from _read_again(again, stop)
     if settled is not None and not settled():
-        yield from _read_again(again, stop)
+        yield from _read_again(again, stop, goal, board)
 
 
-def _read_again(again: list[Task], stop: Callable[[], bool] | None) -> Iterator[PageCodes]:
-    """Pages cut short, read again with every pass (and forgotten: each once)."""
+def _read_again(
+    again: list[Task],
+    stop: Callable[[], bool] | None,
+    goal: Goal | None = None,
+    board: Board | None = None,
+) -> Iterator[PageCodes]:
+    """Pages cut short, read again with every pass they need (and forgotten: each once)."""
     while again:
         if stop is not None and stop():
             return
-        yield _scan_task(again.pop(0), stop)
+        yield _scan_task(again.pop(0), stop, None, goal, board, put_off=False)
 
 
 def _scan_threads(
@@ -284,8 +295,8 @@ def _scan_threads(
         return cancelled.is_set() or (stop is not None and stop())
 
     def read(task: Task, first: bool) -> PageCodes:
-        if not first:
-            return _scan_task(task, stopped)
+        if not first:  # read again in full, stopping only once the goal is met
+            return _scan_task(task, stopped, None, goal, board, put_off=False)
         return _scan_task(task, stopped, calm.is_set if settled else None, goal, board)
 
     pool = ThreadPoolExecutor(workers)

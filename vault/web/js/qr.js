@@ -192,10 +192,11 @@ export const PASSES = [
 // or 1 (grey) bytes a pixel, or a Blob/File/ArrayBuffer/Uint8Array holding a PNG or JPEG.
 // options: expect (stop once that many rvault codes are read), maxPasses (a camera frame
 // wants one or two), stop() (asked between passes: true gives up), onPass({pass, name,
-// read}) after each pass. Resolves to {texts (in reading order), others (the other QR
+// read}) after each pass, enough(texts) (async: true once the codes read so far are
+// enough, asked after each pass that read an rvault code). Resolves to {texts (in reading order), others (the other QR
 // texts), passes (how many ran), detected (anything QR-like seen), newPerPass}.
 export async function decodeImage(reader, image, options = {}) {
-  const { expect = null, maxPasses = PASSES.length, stop = null, onPass = null } = options;
+  const { expect = null, maxPasses = PASSES.length, stop = null, onPass = null, enough = null } = options;
   const pixels = await toPixels(image);
   // Without a canvas (Node, an old browser's worker) an encoded image is read as it is,
   // by zxing-cpp's own decoder, with the passes that need no pixels.
@@ -205,6 +206,8 @@ export async function decodeImage(reader, image, options = {}) {
   const found = new Reading();
   for (const [number, [name, binarizer]] of passes.entries()) {
     if (number >= maxPasses || found.complete(expect) || (stop && stop())) break;
+    // As the CLI's restore: the moment the codes in hand complete the kit, no further pass.
+    if (enough && found.texts.size && (await enough([...found.texts.keys()]))) break;
     if (number >= BLIND_PASSES && !found.detected && expect == null) break;
     const prepared = gray ? PREPARE[name](gray) : encoded;
     if (!prepared) continue; // the pass does not apply to an image of this size

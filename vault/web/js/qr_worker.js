@@ -5,13 +5,15 @@
 // It would also run as a module worker, served next to the other modules.
 //
 // Messages in:  {type: "init", wasm}  (the bytes of zxing_reader.wasm, or a compiled Module)
-//               {type: "decode", id, image, expect?, maxPasses?}  (see decodeImage in qr.js)
+//               {type: "decode", id, image, expect?, maxPasses?, held?, kitId?}  (see
+//               decodeImage in qr.js; held: the codes already read, to stop at k)
 //               {type: "cancel", id}  (give up between passes; the answer still comes)
 // Messages out: {type: "ready"} once, or {type: "error", id: null, ...} if init failed;
 //               {type: "pass", id, pass, name, read} after each pass;
 //               {type: "result", id, texts, others, passes, detected, cancelled}
 //               {type: "error", id, name, message, hint} for an image that cannot be read.
 import { createReader } from "./qr.js";
+import { enoughCodes } from "./restore.js";
 
 const scope = globalThis;
 let reader = null; // Promise of the QrReader, from "init"
@@ -23,12 +25,15 @@ function failure(id, err) {
   return { type: "error", id, name: err?.name ?? "Error", message: String(err?.message ?? err), hint: err?.hint ?? "" };
 }
 
-async function decode({ id, image, expect = null, maxPasses }) {
+async function decode({ id, image, expect = null, maxPasses, held = null, kitId = null }) {
   try {
     const qr = await reader;
+    // held: the codes the page already has; with them, passes stop once the kit is complete.
+    const enough = held ? (texts) => enoughCodes([...held, ...texts], kitId) : null;
     const result = await qr.decode(image, {
       expect,
       maxPasses,
+      enough,
       stop: () => cancelled.has(id),
       onPass: (progress) => scope.postMessage({ type: "pass", id, ...progress }),
     });

@@ -62,17 +62,18 @@ export class PhotoReader {
 
   /**
    * Read one image (a File/Blob, or ImageData from a camera frame): resolves to
-   * {texts, others, passes, detected, cancelled}. options: maxPasses, onPass, and
-   * onId(id) to learn the id that cancel() takes.
+   * {texts, others, passes, detected, cancelled}. options: maxPasses, onPass, onId(id) to
+   * learn the id that cancel() takes, and held (the codes already read) with kitId, so the
+   * passes stop the moment the kit is complete.
    */
-  async decode(image, { maxPasses, onPass, onId } = {}) {
+  async decode(image, { maxPasses, onPass, onId, held, kitId } = {}) {
     await this.start();
     const id = nextId++;
     if (onId) onId(id);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, onPass });
       const transfer = image && image.data && image.data.buffer ? [image.data.buffer] : [];
-      this.worker.postMessage({ type: 'decode', id, image, maxPasses }, transfer);
+      this.worker.postMessage({ type: 'decode', id, image, maxPasses, held, kitId }, transfer);
     });
   }
 

@@ -333,3 +333,11 @@ export class RestoreSession {
     throw new InvalidData(`${head}; also found and not mixed in: ${others.map(describe).join("; ")}`, `find the rest of ${label}`);
   }
 }
+
+// Whether these QR texts alone rebuild the kit a restore would choose (vault/paper/restore.py's
+// enough_codes): a photo's passes stop the moment this holds.
+export async function enoughCodes(texts, kitId = null) {
+  const session = new RestoreSession();
+  for (const text of texts) await session.addText(text);
+  return session.ready(kitId);
+}

@@ -140,6 +140,10 @@ async function readKitPhotos() {
     let result;
     try {
       result = await reader.decode(file, {
+        // The codes in hand go along: the passes stop the moment the kit is complete (a
+        // code painted over would otherwise take all nine).
+        held: [...state.scanned],
+        kitId: $('kit-select').value || null,
         onPass: (m) => {
           if (run === state.photoRun) {
             scanProgress(`Reading ${which} (${file.name}): look ${m.pass}, ${count(m.read, 'code', 'codes')} found so far…`);
