@@ -187,9 +187,9 @@ class Vault:
         entry.updated = stamp
         return entry
 
-    def entries_changed_since(self, payload: bytes) -> bool:
-        """Whether the entries differ from those of an earlier to_bytes() (meta is ignored)."""
-        return bool(json.loads(payload)["entries"] != [e.to_json() for e in self.entries])
+    def entries_json(self) -> list[dict[str, Any]]:
+        """The entries as the payload holds them: compare two to see whether any changed."""
+        return [e.to_json() for e in self.entries]
 
     def latest_time(self) -> str | None:
         """The newest timestamp the vault records (a clock set earlier than it is wrong)."""
@@ -279,11 +279,11 @@ class Vault:
             return "none"
         return "current" if kit.get("generation", -1) >= self.content_generation else "stale"
 
-    def to_bytes(self) -> bytes:
-        """Canonical JSON payload (sorted keys, no spaces, UTF-8)."""
+    def to_bytes(self, entries: list[dict[str, Any]] | None = None) -> bytes:
+        """Canonical JSON payload (sorted keys, no spaces, UTF-8); entries: entries_json()."""
         doc = {
             "version": PAYLOAD_VERSION,
-            "entries": [e.to_json() for e in self.entries],
+            "entries": self.entries_json() if entries is None else entries,
             "meta": self.meta,
         }
         return _dumps(doc)

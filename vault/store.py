@@ -154,7 +154,10 @@ class VaultFile:
             # is no reason to save it, and an upgrade alone does not make a printed kit stale.
             vault.keep_log = True
             was = vault.kit_status()
-            self._editing = _Editing(container, master_key, vault.to_bytes(), container.generation)
+            entries = vault.entries_json()
+            self._editing = _Editing(
+                container, master_key, vault.to_bytes(entries), container.generation, entries
+            )
             try:
                 yield vault
                 self._commit(vault)
@@ -182,16 +185,17 @@ class VaultFile:
         state = self._editing
         if state is None:
             raise RuntimeError("save_now is only possible inside edit()")
-        if vault.entries_changed_since(state.before):
+        entries = vault.entries_json()
+        if entries != state.entries:
             # Bookkeeping (such as recording a printed kit) does not make a kit stale;
             # a change to any entry does.
             vault.mark_content_changed(state.generation + 1)
-        after = vault.to_bytes()
+        after = vault.to_bytes(entries)
         if after != state.before:
             c = state.container
             self._save(c.vault_id, state.generation + 1, c.slots, state.master_key, after)
             state.generation += 1
-            state.before = after
+            state.before, state.entries = after, entries
 
     def _note_stale(self, was: str, vault: Vault) -> None:
         """Remember a save that turned a current kit stale (only that transition: once)."""
@@ -397,3 +401,4 @@ class _Editing:
     master_key: bytes
     before: bytes  # the payload as last saved (or opened)
     generation: int  # the generation the file holds now
+    entries: list[dict[str, Any]]  # its entries, as Vault.entries_json() gives them
