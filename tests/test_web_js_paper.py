@@ -12,10 +12,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import CHEAP_KDF, PASSPHRASE
 from support.webjs import b64, needs_node, node
 
 from vault import Entry, VaultFile
+from vault.errors import InvalidData
 from vault.format import parse
 from vault.paper.frames import encode, text_lines
 from vault.paper.restore import RestoreSession
@@ -262,3 +264,27 @@ def test_what_a_photo_held_is_said_in_one_line() -> None:
     assert "no code of the kit, but another QR code" in said[2]
     assert "seen but could not be read" in said[3] and "without flash" in said[3]
     assert "no QR code found. Too dark or blurred?" in said[4]
+
+
+def test_retake_advice_is_the_cli_s() -> None:
+    """What the page says to photograph again is what `rvault restore` says (its hint)."""
+    import os
+
+    frames = encode(os.urandom(2000), b"v" * 16, b"k" * 8, 1, 100)
+    n = frames[0].n
+    rng = random.Random(16)
+    cases = [{1, 3, 5, 10, 11, 20}, set(range(6, 12)), {8, 9, 13, 14, 2, 24}]
+    cases += [set(rng.sample(range(n), rng.randint(6, n - 1))) for _ in range(12)]
+    texts = [[f.to_text() for f in frames if f.index not in lost] for lost in cases]
+    got = node([{"op": "retake", "texts": t} for t in [*texts, []]])
+    for lost, page in zip(cases, got, strict=False):
+        session = RestoreSession()
+        for f in frames:
+            if f.index not in lost:
+                session.add_frame(f)
+        assert page["advice"] == session.retake_advice(), lost
+        assert page["hint"] == session.retake_advice()
+    nothing = got[-1]
+    with pytest.raises(InvalidData) as refused:
+        RestoreSession().finish()
+    assert (nothing["message"], nothing["hint"]) == (refused.value.message, refused.value.hint)

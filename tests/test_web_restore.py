@@ -146,6 +146,9 @@ def test_scans_with_a_fifth_of_the_codes_painted_over_rebuild_the_vault(
     assert ("codes sheet 1:" in said) == (len(read_first) < min(6, kit.n)), said
     ticks = page.locator("#code-list li.read")
     assert [int(x) - 1 for x in ticks.all_text_contents()] == read_first
+    # Where the missing codes sit says what to photograph again, as the CLI's hint does.
+    notes = page.locator("#restore-notes").text_content() or ""
+    assert "codes sheet 2 was not read at all: photograph it whole" in notes, notes
     # Then every page of the kit, text pages and cover included: the vault is rebuilt.
     photos.set_input_files(files)
     page.locator("#restore-done").wait_for(state="visible")

@@ -184,6 +184,16 @@ const ops = {
   async key_help({ text }) {
     return (await js("recover.js")).keyHelp(text);
   },
+  async retake({ texts }) {
+    const s = new RestoreSession();
+    for (const t of texts) await s.addText(t);
+    try {
+      await s.finish();
+      return { advice: null };
+    } catch (err) {
+      return { advice: s.kits.size ? s.retakeAdvice() : null, ...failure(err) };
+    }
+  },
   async check_typed({ lines = [], texts = [], kitId = null, imagesRead = 0 }) {
     const { checkTyped } = await js("typed.js");
     const r = await checkTyped(lines, kitId, texts, imagesRead);

@@ -30,6 +30,29 @@ function linesText(codeNo, numbers) {
   return `line${plural ? "s" : ""} ${parts.join(", ")} ${plural ? "are" : "is"}`;
 }
 
+// Retake advice for one codes sheet holding codes `on`, some of them missing (restore.py's
+// _sheet_advice): an edge column or row lost means the photo cut that side off.
+function sheetAdvice(sheet, on, missing) {
+  const lost = on.filter((i) => missing.has(i));
+  if (lost.length === on.length) return `codes sheet ${sheet} was not read at all: photograph it whole`;
+  const spot = new Map(on.map((i) => [i, [(i % CODES_PER_PAGE) % 2, Math.floor((i % CODES_PER_PAGE) / 2)]]));
+  const edges = [[0, null, "left side"], [1, null, "right side"], [null, 0, "top"]];
+  const bottom = Math.max(...[...spot.values()].map(([, r]) => r));
+  if (bottom > 0) edges.push([null, bottom, "bottom"]);
+  const cut = edges
+    .filter(([col, row]) => {
+      const line = on.filter((i) => (col === null || spot.get(i)[0] === col) && (row === null || spot.get(i)[1] === row));
+      return line.length >= 2 && line.every((i) => missing.has(i));
+    })
+    .map(([, , name]) => name);
+  if (cut.length) return `photograph codes sheet ${sheet} again, whole: its ${cut.join(" and ")} was cut off`;
+  if (lost.length <= 2) {
+    const codes = lost.map((i) => String(i + 1)).join(" and ");
+    return `on codes sheet ${sheet}, code ${codes} did not read: if light shone on it, take another photo without flash, at a slight angle`;
+  }
+  return `photograph codes sheet ${sheet} again, closer and sharper`;
+}
+
 export class RestoreSession {
   constructor() {
     this.kits = new Map(); // kit id hex -> {frames: FrameSet, sources: Set}
@@ -210,7 +233,12 @@ export class RestoreSession {
 
   // The kit to restore: the one kitId names, else the newest generation of one vault.
   kit(kitId = null) {
-    if (!this.kits.size) throw new InvalidData("no rvault kit codes were found in the input");
+    if (!this.kits.size) {
+      throw new InvalidData(
+        "no rvault kit codes were found in the input",
+        "too dark or blurred? photograph each codes sheet again in good light, flat and filling most of the picture",
+      );
+    }
     if (kitId !== null) {
       const wanted = kitId.trim().toUpperCase();
       const matches = [...this.kits].filter(([id]) => wanted && id.toUpperCase().startsWith(wanted));
@@ -310,9 +338,20 @@ export class RestoreSession {
     return data;
   }
 
+  // What to photograph again, as far as where the missing codes sit tells (restore.py).
+  retakeAdvice(kitId = null) {
+    const fs = this.kit(kitId).frames;
+    const missing = new Set(fs.missing());
+    const sheets = [...new Set([...missing].map(codeSheet))].sort((a, b) => a - b);
+    const all = [...Array(fs.n).keys()];
+    return sheets.map((s) => sheetAdvice(s, all.filter((i) => codeSheet(i) === s), missing)).join("; ");
+  }
+
   refuseIncomplete(seen, kitId) {
     const missing = this.missingText(kitId);
-    if (this.kits.size === 1 || kitId !== null) throw new InvalidData(`${this.status(kitId)}: ${missing}`);
+    if (this.kits.size === 1 || kitId !== null) {
+      throw new InvalidData(`${this.status(kitId)}: ${missing}`, this.retakeAdvice(kitId));
+    }
     const newest = seen.frames.first;
     const label = `kit ${shortId(newest.kitId)}`;
     const head =

@@ -157,6 +157,8 @@ export async function checkTyped(lines, kitId = null, texts = [], imagesRead = 0
     const single = found.length === 1 || chosen !== null;
     result.status = single && kitLines.length ? sentence(typedShortfall(session)) : sentence(err.message);
     if (single && !kitLines.length) result.notes = [sentence(err.message)];
+    // From photos, where the missing codes sit says what to photograph again.
+    if (single && texts.length && err.hint) result.notes.push(sentence(err.hint));
   }
   result.notes.push(...session.typedReport().filter((r) => r.startsWith('code ')).map(sentence));
   return result;
