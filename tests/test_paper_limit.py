@@ -175,3 +175,23 @@ def test_every_page_gets_a_first_look_before_any_gets_a_second(
     # they were read again, the first needing later passes and stopping once k were in.
     assert ran[:2] == [1, 1], ran
     assert len(ran) >= 3 and max(ran[2:]) > 1, ran
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kb", "most"), [(1, 3), (4, 4)])
+def test_small_vaults_print_few_sheets_text_included(tmp_path: Path, kb: int, most: int) -> None:
+    from support.kitutil import pdf_text_lines
+
+    from vault.paper.frames import parse_typed_line
+    from vault.paper.typeable import printed_text_codes
+
+    kit = build_kit(tmp_path, kb * 1024)
+    assert len(kit.pages) <= most
+    lines = pdf_text_lines(kit.pdf)
+    shown = printed_text_codes(kit.n, kit.k)
+    typed = [t for t in map(parse_typed_line, lines) if t is not None]
+    assert {t.code_no for t in typed} == set(range(1, shown + 1))
+    # The printed text of those codes alone restores the vault.
+    session = RestoreSession()
+    session.add_lines(lines)
+    assert session.finish() == kit.vault

@@ -16,6 +16,7 @@ from vault.errors import InvalidData
 from vault.paper.kit import make_kit
 from vault.paper.pages import render_pdf_pages
 from vault.paper.restore import RestoreSession
+from vault.paper.typeable import printed_text_codes
 
 CODE_LINE = re.compile(r"^\d{3}-\d{2,3} ")
 
@@ -113,10 +114,11 @@ def test_typed_restore_with_typos_within_budget(
 ) -> None:
     vf, pdf, _ = kit_setup
     meta = vf.load(PASSPHRASE).meta["kit"]
-    spare = meta["n"] - meta["k"]
+    shown = printed_text_codes(meta["n"], meta["k"])  # the codes printed as text
+    spare = shown - meta["k"]
     lines = typed_lines(pdf)
     rnd = random.Random(7)
-    for code in rnd.sample(range(1, meta["n"] + 1), spare):  # one typo in each of `spare` codes
+    for code in rnd.sample(range(1, shown + 1), spare):  # one typo in each of `spare` codes
         idx = next(i for i, line in enumerate(lines) if line.startswith(f"{code:03d}-03"))
         lines[idx] = damage(lines[idx], rnd)
     typed = tmp_path / "typed.txt"
@@ -137,7 +139,8 @@ def test_typed_restore_beyond_budget_says_how_many_lines_more(
     meta = vf.load(PASSPHRASE).meta["kit"]
     lines = typed_lines(pdf)
     rnd = random.Random(8)
-    broken = rnd.sample(range(1, meta["n"] + 1), meta["n"] - meta["k"] + 1)
+    shown = printed_text_codes(meta["n"], meta["k"])
+    broken = rnd.sample(range(1, shown + 1), shown - meta["k"] + 1)
     for code in broken:
         idx = next(i for i, line in enumerate(lines) if line.startswith(f"{code:03d}-02"))
         lines[idx] = damage(lines[idx], rnd)

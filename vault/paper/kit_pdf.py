@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from vault.paper.frames import TAG, Frame, short_id, text_lines
+from vault.paper.frames import TAG, Frame, short_id
 from vault.paper.layout import (
     CODES_PER_PAGE,
     FORMAT_MARK,
@@ -31,14 +31,13 @@ from vault.paper.layout import (
     page_size,
     paragraphs,
     text_width,
-    wrap,
 )
 from vault.paper.qr import qr_matrix_image
+from vault.paper.typeable import RESTORE_TEXT, RESTORE_TYPED, text_pages
 from vault.policy import KIT_TITLE
 
 RESTORE_PHOTOS = "rvault restore kit-photos"
-RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
-RESTORE_TYPED = f"{RESTORE_TEXT} typed.txt"  # the same from a file of typed lines
+COLUMN_GAP = 14.0  # points between the two columns of typeable codes
 PAGE_NAME = "rvault-restore.html"  # the browser page written beside the kit's PDF
 
 # The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
@@ -119,12 +118,19 @@ class _Pages:
     def lines(self, items: list[Item], y: float | None = None) -> float:
         """Draw lines of text from y (default: the top of the page body); the y reached."""
         y = self.top if y is None else y
+        col_top, x0 = y, self.left
         for style, text in items:
+            if style == "colstart":
+                col_top = y
+                continue
+            if style == "column":
+                y, x0 = col_top, self.left + (self.width + COLUMN_GAP) / 2
+                continue
             font, size, leading, indent = STYLES[style]
             y -= leading
             if y < MARGIN_MM * MM:
                 raise RuntimeError("page content overflows the bottom margin")
-            x = self.right - 45 * MM if style.endswith("_r") else self.left + indent
+            x = self.right - 45 * MM if style.endswith("_r") else x0 + indent
             self.c.setFont(font, size)
             self.c.drawString(x, y + 0.25 * size, text)
         return y
@@ -164,19 +170,37 @@ def render_kit(
     body = layout.header.y0 - MARGIN_MM * MM
     width = layout.page[0] - 2 * MARGIN_MM * MM
     index = _index_pages(facts, body, width) if facts.index is not None else []
-    text = _text_pages(frames, facts.k, body, width) if include_text else []
     sheets = -(-len(frames) // CODES_PER_PAGE)
-    pages = _Pages(facts, paper, 1 + len(index) + sheets + len(text))
-    spans = ((2, 1 + len(index)), (2 + len(index), 1 + len(index) + sheets))
+    # Under the last codes sheet's codes there is often room for a small vault's index.
+    last_row = min(r.y0 for r in layout.labels[: len(frames) - CODES_PER_PAGE * (sheets - 1)])
+    under = [] if not index or len(index) > 1 else index[0]
+    if not include_text or height(under) > last_row - 12 - MARGIN_MM * MM:
+        under = []
+    if include_text:
+        # Then the typeable codes follow the codes sheets, after the index if it did not
+        # fit there: a small vault's whole kit is a cover, a codes sheet and a page of text.
+        index = [] if under else index
+        text = text_pages(frames, facts.k, body, width, index[-1] if index else [])
+        before, after = [], [*index[:-1], *text]
+        where = (1 + sheets, 1 + sheets) if under else (2 + sheets, 1 + sheets + len(index))
+        spans = (where, (2, 1 + sheets))
+        text_span = (1 + sheets + max(1, len(index)), 1 + sheets + len(after))
+    else:
+        before, after = index, []
+        spans = ((2, 1 + len(index)), (2 + len(index), 1 + len(index) + sheets))
+        text_span = (1, 0)
+    pages = _Pages(facts, paper, 1 + len(before) + sheets + len(after))
     pages.start()
-    _cover(pages, *spans, (spans[1][1] + 1, pages.total))
-    for items in index:
+    _cover(pages, spans[0] if facts.index is not None else (1, 0), spans[1], text_span)
+    for items in before:
         pages.start()
         pages.lines(items)
     for s in range(sheets):
         pages.start(f"codes sheet {s + 1} of {sheets}")
         _draw_sheet(pages, layout, list(zip(frames, images, strict=True))[s * CODES_PER_PAGE :])
-    for items in text:
+    if under:
+        pages.lines(under, last_row - 12)
+    for items in after:
         pages.start()
         pages.lines(items)
     return pages.finish()
@@ -216,37 +240,6 @@ def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]
     return pages
 
 
-def _text_pages(frames: list[Frame], k: int, body: float, width: float) -> list[list[Item]]:
-    codes = f"{k} complete code{'s' * (k > 1)}"
-    intro = wrap(
-        "Use these pages only if photos or scans of the codes sheets do not restore the vault. "
-        "Run the command below: it asks for one line at a time and checks each line as you "
-        "press Enter. Type each line as printed, including the code and line number at the "
-        "start (for example 003-07) and the last two characters, which check the line. Case, "
-        "spaces and dashes do not matter; 0 and O are treated the same, and so are 1, I and L. "
-        "The dots that end the last line of a code need not be typed. "
-        f"You only need {codes}: every line of any {'one' if k == 1 else k} of the codes. "
-        f"(A plain text file of typed lines works too: {RESTORE_TYPED}.)",
-        "p",
-        width,
-    )
-    pages: list[list[Item]] = [[("h1", "Typeable codes"), *intro, ("cmd", RESTORE_TEXT)]]
-    for fr in frames:
-        lines = text_lines(fr)
-        head = f"code {fr.index + 1} of {fr.n} ({len(lines)} lines)"
-        page = pages[-1]
-        if height([*page, ("h2", ""), ("code", ""), ("code", "")]) > body:
-            pages.append(page := [])
-        page.append(("h2", head))
-        for no, line in enumerate(lines):
-            item = ("code5" if no % 5 == 0 and page[-1][0] != "h2" else "code", line)
-            if height([*page, item]) > body:
-                pages.append(page := [("h2", head + ", continued"), ("code", line)])
-            else:
-                page.append(item)
-    return pages
-
-
 def _any(k: int, n: int, det: str) -> str:
     return f"Any {k} of {det} {n} codes " + ("restores" if k == 1 else "restore")
 
@@ -272,7 +265,8 @@ $ pip install recovery-vault
 
 2. Take a photo or scan of each codes sheet ({sheets}) and put them in one folder, for
 example a folder named kit-photos holding {photos}. Phone photos are fine: keep the page flat,
-well lit and sharp. File names and order do not matter. Then run:
+well lit and sharp. File names and order do not matter, and several photos of one sheet
+help. Then run:
 
 $ {restore}
 

@@ -157,6 +157,12 @@ STYLES = {  # style: (font, size, leading, indent)
     "gap": ("Helvetica", 11.0, 5.0, 0.0),  # between paragraphs
     "code": ("Courier", 10.0, 12.5, 0.0),
     "code5": ("Courier", 10.0, 16.5, 0.0),  # a gap before every fifth line guides the eye
+    # Typeable codes in two columns: a 60-character line fits half an A4 or Letter page.
+    "tcode": ("Courier", 7.2, 8.8, 0.0),
+    "tcode5": ("Courier", 7.2, 11.6, 0.0),
+    "th2": ("Helvetica-Bold", 8.5, 14.0, 0.0),
+    "colstart": ("Helvetica", 7.2, 0.0, 0.0),  # the two columns start here
+    "column": ("Helvetica", 7.2, 0.0, 0.0),  # go on at the top of the right-hand column
     "th": ("Helvetica-Bold", 9.5, 19.0, 0.0),
     "row": ("Helvetica", 9.5, 13.0, 0.0),
     "th_r": ("Helvetica-Bold", 9.5, 0.0, 0.0),  # "_r": the right column of the line above
