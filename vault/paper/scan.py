@@ -98,10 +98,10 @@ def _page_codes(
             everything = board.post(new)
         first_look = goal is not None and put_off and found.passes >= 1
         if not found.sheets:
-            # Nothing QR-like after the first look: a cover, an index or a text page. Its
-            # blind passes are put off; the caller reads it again if, after every page, its
-            # goal is still not met (a hard photo may need them).
-            cut = first_look and not found.detected
+            # No kit code after the first look: a cover, an index, a text page (dense type
+            # can pass for a damaged code), or a hard photo. Its further passes are put off;
+            # the caller reads it again if, after every page, its goal is still not met.
+            cut = first_look
             return cut
         # Every page gets its first look before any page gets a second: the codes the
         # first looks read may be enough, and then no later pass is needed anywhere.
