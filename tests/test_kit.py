@@ -434,7 +434,7 @@ def test_verify_refuses_a_kit_whose_printed_text_is_wrong(
             out[2] = _typo(out[2], random.Random(3))  # one wrong character on the page
         return out
 
-    monkeypatch.setattr("vault.paper.kit_pdf.text_lines", lines)
+    monkeypatch.setattr("vault.paper.typeable.text_lines", lines)
     before, listing = small_vf.path.read_bytes(), {p.name for p in tmp_path.iterdir()}
     with pytest.raises(KitVerificationFailed, match="printed text does not match"):
         make_kit(small_vf, PASSPHRASE, tmp_path / "kit.pdf", KitOptions(text=True))
