@@ -33,16 +33,21 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Kit, Path]:
 
 
 def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record how many passes each page's decode ran."""
+    """Record each page's reading: 0 for a quick first look, else the full passes it ran."""
     ran: list[int] = []
-    real = passes.decode
+    real, quick = passes.decode, passes.first_look
 
     def counted(*args: object, **kwargs: object) -> passes.ImageReading:
         found = real(*args, **kwargs)  # type: ignore[arg-type]
         ran.append(found.passes)
         return found
 
+    def looked(img: object) -> passes.ImageReading:
+        ran.append(0)
+        return quick(img)  # type: ignore[arg-type]
+
     monkeypatch.setattr(passes, "decode", counted)
+    monkeypatch.setattr(passes, "first_look", looked)
     return ran
 
 
@@ -63,9 +68,9 @@ def test_a_sheet_with_a_code_painted_over_stops_once_k_codes_are_read(
     session = RestoreSession()
     session.read([str(path), str(extra)] if workers == 2 else [str(path)])
     assert session.finish() == kit.vault
-    # Two of its three codes read by the first pass: k = 1 is in hand, the other passes are
-    # not run (before, the page ran all nine looking for its painted-over code).
-    assert ran and max(ran) == 1, ran
+    # Two of its three codes read by the first look: k = 1 is in hand, no pass is run
+    # (before, the page ran all nine looking for its painted-over code).
+    assert ran == [0] * workers, ran
     full = RestoreSession()
     ran.clear()
     full.read([str(path)], stop_early=False)  # verify-kit's reading: every pass
@@ -81,15 +86,15 @@ def test_pages_without_codes_get_one_look_and_a_kit_pdf_s_none(
     session = RestoreSession()
     report = session.read([str(p) for p in sorted(d.glob("page-*.png"))])
     assert session.finish() == kit.vault
-    assert sorted(ran) == [1] * len(kit.pages)  # the cover, index and text pages too
+    assert ran == [0] * len(kit.pages)  # one quick look each, text pages too
     assert report.cut_short == len(kit.pages) - 1
     ran.clear()
     session = RestoreSession()
     session.read([str(d / "kit.pdf")])
     assert session.finish() == kit.vault
     # The kit's own PDF says in each page's header which pages are codes sheets: only the
-    # codes sheet is rendered and read.
-    assert ran == [1]
+    # codes sheet is rendered and looked at.
+    assert ran == [0]
 
 
 @pytest.mark.slow
@@ -171,9 +176,9 @@ def test_every_page_gets_a_first_look_before_any_gets_a_second(
     session = RestoreSession()
     session.read([str(p) for p in paths])
     assert session.finish() == kit.vault
-    # Both sheets first got one pass each (their first looks, 6 codes: not enough); then
-    # they were read again, the first needing later passes and stopping once k were in.
-    assert ran[:2] == [1, 1], ran
+    # Both sheets first got a quick look each (6 codes: not enough); then they were read
+    # again in full, the first needing later passes and stopping once k were in.
+    assert ran[:2] == [0, 0], ran
     assert len(ran) >= 3 and max(ran[2:]) > 1, ran
 
 

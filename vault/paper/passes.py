@@ -222,6 +222,34 @@ def decode(
     return found
 
 
+def first_look(img: Image) -> ImageReading:
+    """A quick look (half size when large, no rotation, downscaling or inversion tried).
+
+    What a restore reads first on every page, before any page gets a full pass: clean scans
+    read whole this way, in a quarter of the first pass's time; any page it leaves short is
+    read again with every pass if the codes of all pages are not enough (vault.paper.scan).
+    """
+    import zxingcpp
+
+    gray = to_gray(img)
+    small = gray.reduce(2) if min(gray.size) >= 2000 else gray
+    found = ImageReading()
+    codes = zxingcpp.read_barcodes(
+        small,
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        try_rotate=False,
+        try_downscale=False,
+        try_invert=False,
+        return_errors=True,
+    )
+    for code in codes:
+        found.detected = True
+        if code.valid:
+            found.add(code.text, where(code, small.width / gray.width))
+    found.new_per_pass.append(len(found.texts))
+    return found
+
+
 def where(code: Any, scale: float = 1.0) -> Where:
     """A decoded code's centre and size, in the pixels of the image before any upscaling."""
     at = code.position

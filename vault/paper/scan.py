@@ -79,10 +79,28 @@ def _page_codes(
     board: Board | None = None,
     put_off: bool = True,
 ) -> PageCodes:
-    from vault.paper.passes import ImageReading, decode, reading_order
+    from vault.paper.passes import ImageReading, decode, first_look, reading_order
 
     cut = False
     posted: set[str] = set()
+
+    def everything(found: ImageReading) -> list[str]:
+        # This page's new codes onto the board; every code read so far, by every page.
+        if board is None:
+            return []
+        new = [t for t in found.texts if t not in posted]
+        posted.update(new)
+        return board.post(new)
+
+    if goal is not None and put_off:
+        # Every page gets a quick first look before any page gets a full pass: those looks
+        # may already hold enough codes, and then no page needs more. A page left short
+        # (nothing read, a code missing, a hard photo) is put off: the caller reads it again
+        # in full if, after every page, the codes are still not enough.
+        found = first_look(img)
+        everything(found)
+        texts = tuple(reading_order(found.texts))
+        return PageCodes(source, index + 1, texts, len(found.others), not found.complete(None))
 
     def known(found: ImageReading) -> bool:
         # Asked after every pass, so after every code decoded. Once the caller's goal is met
@@ -91,22 +109,10 @@ def _page_codes(
         # belongs to: an unseen newer kit must still be seen, but more codes of a kit
         # already seen cannot change the choice.
         nonlocal cut
-        everything: list[str] = []
-        if board is not None:
-            new = [t for t in found.texts if t not in posted]
-            posted.update(new)
-            everything = board.post(new)
-        first_look = goal is not None and put_off and found.passes >= 1
+        seen = everything(found)
         if not found.sheets:
-            # No kit code after the first look: a cover, an index, a text page (dense type
-            # can pass for a damaged code), or a hard photo. Its further passes are put off;
-            # the caller reads it again if, after every page, its goal is still not met.
-            cut = first_look
-            return cut
-        # Every page gets its first look before any page gets a second: the codes the
-        # first looks read may be enough, and then no later pass is needed anywhere.
-        cut = (settled is not None and settled()) or (goal is not None and goal(everything))
-        cut = cut or first_look
+            return False
+        cut = (settled is not None and settled()) or (goal is not None and goal(seen))
         return cut
 
     watched = settled is not None or goal is not None
