@@ -10,7 +10,7 @@ Knowing when to stop matters as much: every rvault code says which code of how m
 so once one code of a page is read the page's codes sheet, and how many codes that sheet
 holds, are known, and the passes stop as soon as they are all read. A page where nothing
 that even looks like a QR code has been seen (a cover, an index or a text page) gets only
-the first few passes. Only PIL is used (no numpy).
+the first few passes. Only PIL is used, but for the last resort, deblurring (numpy).
 """
 
 from __future__ import annotations
@@ -188,8 +188,13 @@ def decode(
     stop: Callable[[], bool] | None = None,
     passes: tuple[tuple[str, Prepare, str], ...] = PASSES,
     enough: Callable[[ImageReading], bool] | None = None,
+    deblur: bool = False,
 ) -> ImageReading:
-    """Run the passes over img until its codes are all read, it looks empty, stop() or enough."""
+    """Run the passes over img until its codes are all read, it looks empty, stop() or enough.
+
+    With deblur (a restore that would fail without it), the image is then also deconvolved
+    with a few guessed blurs (vault.paper.deblur) until its codes are read or enough.
+    """
     import zxingcpp
 
     gray = to_gray(img)
@@ -199,17 +204,8 @@ def decode(
         "global": zxingcpp.Binarizer.GlobalHistogram,
     }
     found = ImageReading()
-    for number, (_, prepare, binarizer) in enumerate(passes):
-        if found.complete(expect) or (stop is not None and stop()):
-            break
-        if enough is not None and enough(found):
-            break
-        if number >= BLIND_PASSES and not found.detected and expect is None:
-            break
-        prepared = prepare(gray)
-        if prepared is None:
-            continue
-        image, scale = prepared if isinstance(prepared, tuple) else (prepared, 1.0)
+
+    def look(image: Image, scale: float, binarizer: str) -> None:
         codes = zxingcpp.read_barcodes(
             image, formats=qr, binarizer=binarizers[binarizer], return_errors=True
         )
@@ -219,6 +215,27 @@ def decode(
             if code.valid:
                 found.add(code.text, where(code, scale))
         found.new_per_pass.append(len(found.texts) - before)
+
+    def done() -> bool:
+        if found.complete(expect) or (stop is not None and stop()):
+            return True
+        return enough is not None and enough(found)
+
+    for number, (_, prepare, binarizer) in enumerate(passes):
+        if done():
+            return found
+        if number >= BLIND_PASSES and not found.detected and expect is None:
+            break
+        prepared = prepare(gray)
+        if prepared is not None:
+            look(*(prepared if isinstance(prepared, tuple) else (prepared, 1.0)), binarizer)
+    if deblur:
+        from vault.paper.deblur import deblurred
+
+        for image, scale in deblurred(gray):
+            if done():
+                break
+            look(image, scale, "local")
     return found
 
 

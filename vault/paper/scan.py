@@ -111,12 +111,16 @@ def _page_codes(
         nonlocal cut
         seen = everything(found)
         if not found.sheets:
-            return False
+            # Read again because the codes were not enough: once they are, a page with
+            # nothing read needs no more looks either.
+            return goal is not None and found.passes >= 1 and goal(seen)
         cut = (settled is not None and settled()) or (goal is not None and goal(seen))
         return cut
 
     watched = settled is not None or goal is not None
-    found = decode(img, stop=stop, enough=known if watched else None)
+    # Read again in full because the first looks were not enough: deblurring too, if the
+    # passes leave the page short (the restore fails without it).
+    found = decode(img, stop=stop, enough=known if watched else None, deblur=goal is not None)
     texts = tuple(reading_order(found.texts))
     return PageCodes(source, index + 1, texts, len(found.others), cut)
 
