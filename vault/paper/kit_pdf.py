@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vault.paper.frames import TAG, Frame, short_id
+from vault.paper.kit_index import KIND_COLUMN_MM, KIND_MM, index_pages, index_under_codes
 from vault.paper.layout import (
     CODES_PER_PAGE,
+    COLUMN_GAP,
     FORMAT_MARK,
     HEADER_MM,
     LABEL_SIZE,
@@ -26,18 +28,16 @@ from vault.paper.layout import (
     data_layout,
     draw_header,
     drawable,
-    height,
     new_canvas,
     page_size,
     paragraphs,
     text_width,
 )
 from vault.paper.qr import qr_matrix_image
-from vault.paper.typeable import RESTORE_TEXT, RESTORE_TYPED, text_pages
+from vault.paper.typeable import RESTORE_TEXT, RESTORE_TYPED, TEXT_HEAD, text_pages
 from vault.policy import KIT_TITLE
 
 RESTORE_PHOTOS = "rvault restore kit-photos"
-COLUMN_GAP = 14.0  # points between the two columns of typeable codes
 PAGE_NAME = "rvault-restore.html"  # the browser page written beside the kit's PDF
 
 # The last part of every printed set (kit cover, recovery sheet, share sheets): a newcomer
@@ -118,19 +118,21 @@ class _Pages:
     def lines(self, items: list[Item], y: float | None = None) -> float:
         """Draw lines of text from y (default: the top of the page body); the y reached."""
         y = self.top if y is None else y
-        col_top, x0 = y, self.left
+        col_top, x0, kind_x = y, self.left, self.right - KIND_MM * MM
         for style, text in items:
-            if style == "colstart":
+            if style == "colstart":  # two columns: an index's kinds end at its column's edge
                 col_top = y
+                kind_x = self.left + (self.width - COLUMN_GAP) / 2 - KIND_COLUMN_MM * MM
                 continue
             if style == "column":
                 y, x0 = col_top, self.left + (self.width + COLUMN_GAP) / 2
+                kind_x = self.right - KIND_COLUMN_MM * MM
                 continue
             font, size, leading, indent = STYLES[style]
             y -= leading
             if y < MARGIN_MM * MM:
                 raise RuntimeError("page content overflows the bottom margin")
-            x = self.right - 45 * MM if style.endswith("_r") else x0 + indent
+            x = kind_x if style.endswith("_r") else x0 + indent
             self.c.setFont(font, size)
             self.c.drawString(x, y + 0.25 * size, text)
         return y
@@ -169,22 +171,24 @@ def render_kit(
     layout = data_layout(paper, images[0].width // PX_PER_MODULE)
     body = layout.header.y0 - MARGIN_MM * MM
     width = layout.page[0] - 2 * MARGIN_MM * MM
-    index = _index_pages(facts, body, width) if facts.index is not None else []
+    entries, count = facts.index or (), facts.entry_count
+    index = index_pages(entries, count, body, width) if facts.index is not None else []
     sheets = -(-len(frames) // CODES_PER_PAGE)
     # Under the last codes sheet's codes there is often room for a small vault's index.
     last_row = min(r.y0 for r in layout.labels[: len(frames) - CODES_PER_PAGE * (sheets - 1)])
-    under = [] if not index or len(index) > 1 else index[0]
-    if not include_text or height(under) > last_row - 12 - MARGIN_MM * MM:
-        under = []
+    room = last_row - 12 - MARGIN_MM * MM
+    under = index_under_codes(entries, count, room, width) if index and include_text else []
     if include_text:
         # Then the typeable codes follow the codes sheets, after the index if it did not
-        # fit there: a small vault's whole kit is a cover, a codes sheet and a page of text.
+        # fit there: a small vault's whole kit is a cover, a codes sheet and a page or two
+        # of text. The text begins on the index's last page when there is room for it.
         index = [] if under else index
         text = text_pages(frames, facts.k, body, width, index[-1] if index else [])
         before, after = [], [*index[:-1], *text]
+        starts = 2 + sheets + next(i for i, page in enumerate(after) if TEXT_HEAD in page)
         where = (1 + sheets, 1 + sheets) if under else (2 + sheets, 1 + sheets + len(index))
         spans = (where, (2, 1 + sheets))
-        text_span = (1 + sheets + max(1, len(index)), 1 + sheets + len(after))
+        text_span = (starts, 1 + sheets + len(after))
     else:
         before, after = index, []
         spans = ((2, 1 + len(index)), (2 + len(index), 1 + len(index) + sheets))
@@ -220,24 +224,6 @@ def _draw_sheet(pages: _Pages, layout: DataLayout, codes: list[tuple[Frame, Any]
         c.drawString(x, base, bold)
         c.setFont("Helvetica", LABEL_SIZE)
         c.drawString(x + bold_w, base, rest)
-
-
-def _index_pages(facts: KitFacts, body: float, width: float) -> list[list[Item]]:
-    head = f"Index: the {facts.entry_count} entries in this vault"
-    note = ("p", "Names only; secrets are only in the encrypted codes.")
-    per_page = int((body - height([("h1", ""), note, ("th", "")])) // STYLES["row"][2])
-    rows = list(facts.index or ()) or [("(the vault has no entries)", "")]
-    pages = []
-    for start in range(0, len(rows), per_page):
-        items = [("h1", head + (", continued" if start else "")), note]
-        items += [("th", "Name"), ("th_r", "Kind")]
-        for no, (name, kind) in enumerate(rows[start : start + per_page], start + 1):
-            # "12." rather than "12": a name like "2024-05 bank" must not read as a code line.
-            name = f"{no}.  {drawable(name)}" if facts.index else name
-            items.append(("row", clip_text(name, "Helvetica", 9.5, width - 45 * MM - 8)))
-            items.append(("row_r", clip_text(drawable(kind), "Helvetica", 9.5, 45 * MM)))
-        pages.append(items)
-    return pages
 
 
 def _any(k: int, n: int, det: str) -> str:

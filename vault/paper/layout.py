@@ -34,6 +34,7 @@ PX_PER_MODULE = 1
 HEADER_SIZE, HINT_SIZE, LABEL_SIZE = 7.5, 6.5, 8.5
 FORMAT_MARK = TAG.rstrip(":")  # printed in every header for whoever finds the kit in 30 years
 CMD_NOTE_MM = 62.0  # where the explanation of a "$ command -- note" line starts
+COLUMN_GAP = 14.0  # points between two columns of text (typeable codes, an index)
 
 
 class Rect(NamedTuple):

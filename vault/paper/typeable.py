@@ -12,6 +12,7 @@ from vault.paper.layout import STYLES, Item, height, wrap
 
 RESTORE_TEXT = "rvault restore --text"  # line by line, each checked as it is typed
 RESTORE_TYPED = f"{RESTORE_TEXT} typed.txt"  # the same from a file of typed lines
+TEXT_HEAD: Item = ("h1", "Typeable codes")  # where the text begins
 
 
 def printed_text_codes(n: int, k: int) -> int:
@@ -40,9 +41,13 @@ def text_pages(
         "p",
         width,
     )
-    page: list[Item] = [*start, ("h1", "Typeable codes"), *intro, ("cmd", RESTORE_TEXT)]
-    page.append(("colstart", ""))
-    pages, above, used, column = [page], height(page), 0.0, 0
+    opening = [TEXT_HEAD, *intro, ("cmd", RESTORE_TEXT), ("colstart", "")]
+    if height([*start, *opening, ("th2", ""), ("tcode", ""), ("tcode", "")]) <= body:
+        page, pages = [*start, *opening], []
+    else:  # a long index's last page leaves no room: the text starts a page of its own
+        page, pages = opening, [start]
+    pages.append(page)
+    above, used, column = height(page), 0.0, 0
 
     def place(item: Item, head: str) -> None:
         # Down the left column, then the right one, then a new page; a code that moves on
