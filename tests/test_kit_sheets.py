@@ -104,6 +104,9 @@ def test_small_vaults_print_few_sheets_text_included(
         )
         assert session.finish() == printed, codes
 
+    # The cover says that several photos of one sheet may be given together.
+    assert "several photos of one sheet may be given together" in flat(texts[0])
+
 
 def _kit(size: int, entries: int, paper: str = "a4") -> bytes:
     rng = random.Random(size * 1000 + entries)

@@ -251,8 +251,8 @@ $ pip install recovery-vault
 
 2. Take a photo or scan of each codes sheet ({sheets}) and put them in one folder, for
 example a folder named kit-photos holding {photos}. Phone photos are fine: keep the page flat,
-well lit and sharp. File names and order do not matter, and several photos of one sheet
-help. Then run:
+well lit and sharp. File names and order do not matter; several photos of one sheet may
+be given together. Then run:
 
 $ {restore}
 
