@@ -77,5 +77,6 @@ def test_the_readme_python_example_runs(tmp_path: Path) -> None:
     assert lines[0] == first_code  # use_code
     assert lines[1].isdigit() and len(lines[1]) == 6  # the Bank entry's TOTP code
     assert any("recovery key" in line for line in lines[2:])  # check_vault, before the key
+    assert lines[-1] == "from my-LAPTOP.rvault: nothing new"  # merging an identical copy
     names = {p.name for p in tmp_path.iterdir()}
     assert {"kit.pdf", *(f"recovery-key-share-{i}-of-3.pdf" for i in (1, 2, 3))} <= names

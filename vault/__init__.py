@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from vault.crypto import KdfParams, calibrate
     from vault.entry import BackupCode, Entry, UsedCode
     from vault.errors import VaultError
+    from vault.merge import MergeReport
     from vault.model import Vault
     from vault.otp.imports import plan_import, read_sources
     from vault.otp.links import parse_uri, to_uri
@@ -41,6 +42,7 @@ _EXPORTS = {
     "KitCheck": "paper.kit",
     "KitOptions": "paper.kit",
     "KitReport": "paper.kit",
+    "MergeReport": "merge",
     "OtpSettings": "otp.totp",
     "RecoverySheets": "paper.recovery_key",
     "RestoreSession": "paper.restore",
@@ -71,6 +73,7 @@ __all__ = [
     "KitCheck",
     "KitOptions",
     "KitReport",
+    "MergeReport",
     "OtpSettings",
     "RecoverySheets",
     "RestoreSession",

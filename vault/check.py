@@ -12,6 +12,7 @@ from vault.crypto import KdfParams
 from vault.entry import parse_stamp
 from vault.errors import VaultError
 from vault.format import RecoverySlot, parse
+from vault.model import Vault
 from vault.policy import DEFAULT_KDF_TARGET_SECONDS, DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM
 from vault.store import VaultFile
 
@@ -64,8 +65,7 @@ def check_vault(
 ) -> list[Finding]:
     """Review a vault's recovery readiness; findings sorted most urgent first."""
     now = now or datetime.now(timezone.utc)
-    vault = vf.load(passphrase)
-    container = parse(vf.read_bytes())
+    container, master_key, vault = vf.unlocked(passphrase)
     out: list[Finding] = []
     status = vault.kit_status()
     if status == "none":
@@ -128,6 +128,7 @@ def check_vault(
                 )
             )
     out.extend(_bak_finding(vf, container.generation))
+    out.extend(_copy_findings(vf, container.vault_id, vault, master_key))
     for e in vault.entries:
         last = max(filter(None, (vault.reviewed_at(e), e.updated, e.created)))
         if now - parse_stamp(last) > REVIEW_AFTER:
@@ -170,3 +171,38 @@ def _bak_finding(vf: VaultFile, generation: int) -> list[Finding]:
             "save any change (for example 'rvault review NAME') to refresh it",
         )
     ]
+
+
+def _copy_findings(vf: VaultFile, vault_id: bytes, vault: Vault, key: bytes) -> list[Finding]:
+    """Copies of this vault beside it (sync conflicts), and whether they hold anything new."""
+    from vault.copies import conflict_copies, news_in
+    from vault.store import default_path
+
+    copies, unreadable = conflict_copies(vf.path, vault_id)
+    where = "" if vf.path == default_path() else f" --vault {shlex.quote(str(vf.path))}"
+    out = []
+    for path in copies:
+        try:
+            news = news_in(vault, key, VaultFile(path).read_bytes())
+        except VaultError:
+            news = None
+        merge = f"rvault{where} merge {shlex.quote(str(path))}"
+        if news is None or news.changed:
+            what = "may hold" if news is None else "holds"
+            message = f"{path.name} is another copy of this vault (a sync conflict?) that {what}"
+            out.append(_f("conflict-copy", "high", f"{message} changes this one lacks", merge))
+        else:
+            message = f"{path.name} is a copy of this vault with nothing this one lacks"
+            fix = f"delete it when you no longer need it: rm {shlex.quote(str(path))}"
+            out.append(_f("conflict-copy-merged", "low", message, fix))
+    out += [
+        _f(
+            "conflict-copy-unreadable",
+            "low",
+            f"{path.name} is named like a sync conflict copy of this vault but is not one "
+            "rvault can read",
+            f"look at it; delete it if it holds nothing you need: {shlex.quote(str(path))}",
+        )
+        for path in unreadable
+    ]
+    return out

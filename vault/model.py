@@ -157,8 +157,12 @@ class Vault:
             kept = [] if replace_codes else entry.codes
             entry.codes = _dedupe(kept + [BackupCode(c) for c in add_codes])
         entry.updated = stamp
-        if _content(entry.to_json()) != before:
-            self.record(entry, "changed", stamp)
+        after = _content(entry.to_json())
+        if after != before:
+            # Which fields changed (never their values): `rvault merge` needs it to tell a
+            # field changed on one copy from one changed on both.
+            changed = sorted(k for k in after if after[k] != before.get(k))
+            self.record(entry, "changed", stamp, changed)
         return entry
 
     def use_code(self, name: str, now: str | None = None) -> UsedCode:
@@ -220,7 +224,7 @@ class Vault:
         value = reviewed.get(entry.id) if isinstance(reviewed, dict) else None
         return value if isinstance(value, str) else None
 
-    def record(self, entry: Entry, event: str, at: str) -> None:
+    def record(self, entry: Entry, event: str, at: str, fields: list[str] | None = None) -> None:
         """Append a history event (never a secret value) to meta["log"] when keep_log."""
         if event not in LOG_EVENTS:
             raise ValueError(f"unknown log event {event!r}")
@@ -229,7 +233,8 @@ class Vault:
         log = self.meta.get("log")
         if not isinstance(log, list):
             log = self.meta["log"] = []
-        log.append({"at": at, "entry": entry.id, "name": entry.name, "event": event})
+        item = {"at": at, "entry": entry.id, "name": entry.name, "event": event}
+        log.append({**item, "fields": fields} if fields else item)
         del log[:-LOG_CAP]
 
     def log(self, name: str | None = None) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.crypto import KEY_LEN, KdfParams, Rng, random_bytes
 from vault.entry import Entry, UsedCode
@@ -45,6 +45,9 @@ from vault.keyslots import (
     wrap_recovery,
 )
 from vault.model import Vault
+
+if TYPE_CHECKING:
+    from vault.merge import MergeReport
 from vault.policy import FLOOR_MEMORY_KIB, FLOOR_TIME_COST
 
 VAULT_ID_LEN = 16
@@ -143,13 +146,13 @@ class VaultFile:
 
     def load(self, passphrase: str) -> Vault:
         """Decrypt and return the contents (read-only: saves are atomic, so no lock needed)."""
-        return self._open(passphrase)[2]
+        return self.unlocked(passphrase)[2]
 
     @contextlib.contextmanager
     def edit(self, passphrase: str) -> Iterator[Vault]:
         """Lock, decrypt, yield the contents, and save once if they changed."""
         with self._locked():
-            container, master_key, vault = self._open(passphrase)
+            container, master_key, vault = self.unlocked(passphrase)
             # Compared in today's payload form: opening a file written in an older version
             # is no reason to save it, and an upgrade alone does not make a printed kit stale.
             vault.keep_log = True
@@ -325,12 +328,22 @@ class VaultFile:
             )
             self._note_stale(was, vault)
 
+    def merge(self, passphrase: str, other: str | os.PathLike[str], **how: Any) -> MergeReport:
+        """Merge another copy of this vault in, in one locked save; the report (see copies)."""
+        from vault.copies import merge_copy
+
+        with self.edit(passphrase) as v:
+            assert self._editing is not None
+            state = self._editing
+            data = VaultFile(other).read_bytes()
+            return merge_copy(v, state.container, state.master_key, passphrase, other, data, **how)
+
     def current_bytes(self) -> bytes:
         """The vault file as it is now (call inside edit() for bytes that match the contents)."""
         return self.read_bytes()
 
-    def _open(self, passphrase: str) -> tuple[Container, bytes, Vault]:
-        """Parse, unlock and decrypt: the container, its master key and the contents."""
+    def unlocked(self, passphrase: str) -> tuple[Container, bytes, Vault]:
+        """Parse, unlock and decrypt (no lock): the container, its master key, the contents."""
         container = parse(self.read_bytes())
         master_key = unlock(container, passphrase)
         return container, master_key, Vault.from_bytes(open_payload(container, master_key))

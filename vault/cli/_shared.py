@@ -140,6 +140,20 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def confirm_on_tty(question: str, what: str) -> bool:
+    """Ask on the terminal (stdin may be data or the passphrase); refuse when there is none."""
+    try:
+        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115
+    except OSError:
+        raise UsageProblem(
+            f"no terminal to confirm {what} on", hint="pass --yes, or --dry-run to look first"
+        ) from None
+    with tty:
+        tty.write(f"{question} [y/N] ")
+        tty.flush()
+        return tty.readline().strip().lower() in ("y", "yes")
+
+
 def emit_json(data: Any) -> None:
     """Stable JSON on stdout."""
     import json

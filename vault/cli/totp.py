@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vault.cli._shared import STDIN, Options, common, say, warn
+from vault.cli._shared import STDIN, Options, common, confirm_on_tty, say, warn
 from vault.errors import InvalidData, UsageProblem
 
 LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last time the date form can give
@@ -240,7 +240,8 @@ def import_(
         if dry_run:
             say("Dry run: nothing was imported.")
             return
-        if not yes and not _confirm(f"Import {len(planned)} entr{_ies(len(planned))}?"):
+        question = f"Import {len(planned)} entr{_ies(len(planned))}?"
+        if not yes and not confirm_on_tty(question, "the import"):
             raise click.exceptions.Abort()
         for item in planned:
             vault.add(item.entry)
@@ -272,20 +273,6 @@ def _preview(planned: list[Planned], skipped: list[Skipped]) -> None:
         width = max(len(s.label) for s in skipped)
         for s in skipped:
             say(f"  {s.label.ljust(width)}  {s.reason}")
-
-
-def _confirm(question: str) -> bool:
-    """Ask on the terminal (stdin may be the pasted links); refuse when there is none."""
-    try:
-        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115
-    except OSError:
-        raise UsageProblem(
-            "no terminal to confirm the import on", hint="pass --yes, or --dry-run to look first"
-        ) from None
-    with tty:
-        tty.write(f"{question} [y/N] ")
-        tty.flush()
-        return tty.readline().strip().lower() in ("y", "yes")
 
 
 COMMANDS = (totp_, import_)

@@ -12,6 +12,7 @@ from vault.cli._shared import (
     check_passphrase_strength,
     choose_kdf,
     common,
+    confirm_on_tty,
     emit_json,
     kdf_options,
     say,
@@ -20,7 +21,7 @@ from vault.cli._shared import (
 from vault.errors import UsageProblem
 
 if TYPE_CHECKING:
-    pass
+    from vault.merge import MergeReport
 
 
 @click.command()
@@ -146,4 +147,83 @@ def info(opts: Options, as_json: bool) -> None:
         click.echo(f"key slot {i}:  {s['type']}, {kdf.describe()}{weak}")
 
 
-COMMANDS = (init, check, passwd, info)
+@click.command()
+@common
+@click.argument("other", metavar="OTHER")
+@click.option("--dry-run", is_flag=True, help="Only show what the merge would change.")
+@click.option("--yes", is_flag=True, help="Merge without asking for confirmation.")
+@click.option(
+    "--import",
+    "allow_import",
+    is_flag=True,
+    help="OTHER is a different vault: copy its entries in (clashing names are numbered).",
+)
+@click.option(
+    "--other-passphrase-file",
+    metavar="PATH",
+    help="OTHER's passphrase, if it is not this vault's ('-' = stdin).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+@click.pass_obj
+def merge(
+    opts: Options,
+    other: str,
+    dry_run: bool,
+    yes: bool,
+    allow_import: bool,
+    other_passphrase_file: str | None,
+    as_json: bool,
+) -> None:
+    """Merge another copy of this vault (say, a sync conflict copy) into it.
+
+    Entries, codes used and changes made in either copy are kept; see docs/MERGE.md.
+    """
+    from vault.copies import check_other
+    from vault.prompts import passphrase_from_file, prompt_passphrase
+
+    if other_passphrase_file == STDIN and opts.passphrase_file == STDIN:
+        raise UsageProblem("the two passphrases cannot both come from stdin")
+    vf = opts.existing_vault()
+    check_other(other)
+    shown: list[MergeReport] = []
+
+    def ask_other() -> str:
+        if other_passphrase_file:
+            return passphrase_from_file(other_passphrase_file)
+        return prompt_passphrase(f"Passphrase of {other}")
+
+    def confirm(report: MergeReport) -> bool:
+        shown.append(report)
+        if not (as_json and yes):
+            _show(report)
+        return yes or confirm_on_tty(f"Merge these changes into {vf.path}?", "the merge")
+
+    report = vf.merge(
+        opts.passphrase(),
+        other,
+        other_passphrase=ask_other,
+        confirm=confirm,
+        dry_run=dry_run,
+        allow_import=allow_import,
+    )
+    if not shown and not as_json:
+        _show(report)
+    if as_json:
+        emit_json(report.to_json())
+    if dry_run:
+        say("Dry run: nothing was changed.")
+    elif report.changed and not report.saved:
+        raise click.exceptions.Abort()
+    elif report.changed:
+        say(f"Merged into {vf.path}. Keep {other} until you have checked the result.")
+
+
+def _show(report: MergeReport) -> None:
+    """The report for the person, on stderr (stdout stays for --json)."""
+    text = report.summary()
+    say(text[0].upper() + text[1:] + ".")
+    for line in report.details():
+        say(f"  {line}")
+
+
+COMMANDS = (init, check, passwd, info, merge)
