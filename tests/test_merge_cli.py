@@ -225,3 +225,27 @@ def test_the_ways_in_stay_this_vault_s_and_the_report_says_where_they_differ(
     assert "has a recovery key this vault does not: its printed key does not open" in run.stderr
     assert filled.info()["slots"] == slots  # the key slots are untouched
     assert filled.load(PASSPHRASE).has("Bank")
+
+
+@pytest.mark.parametrize(
+    ("vault", "candidate", "is_copy"),
+    [
+        *(
+            ("vault.rvault", name.replace("test", "vault", 1), True)
+            for name in CONFLICT_NAMES.values()
+        ),
+        ("keys.dat", "keys (conflicted copy 2026-12-01).dat", True),
+        ("keys.dat", "keys.sync-conflict-20261201-101112-ABCDEFG.dat", True),
+        ("vault.rvault", "vault.rvault.bak", False),
+        ("vault.rvault", ".vault.rvault.abc123.tmp", False),
+        ("vault.rvault", "vault (final).rvault", False),
+        ("vault.rvault", "vault.sync-conflict-2026.rvault", False),
+        ("vault.rvault", "other (conflicted copy 2026-12-01).rvault", False),
+    ],
+)
+def test_the_names_sync_clients_give_conflict_copies(
+    vault: str, candidate: str, is_copy: bool
+) -> None:
+    from vault.copies import conflict_name
+
+    assert conflict_name(candidate, vault) is is_copy

@@ -139,7 +139,6 @@ def conflict_copies(vault_path: Path, vault_id: bytes) -> tuple[list[Path], list
     """Files beside the vault that are copies of it (by name or vault id), and files named
     like a sync-conflict copy of it that are not a readable vault."""
     name = vault_path.name
-    stem, suffix = (name[: -len(SUFFIX)], SUFFIX) if name.endswith(SUFFIX) else (name, "")
     copies: list[Path] = []
     unreadable: list[Path] = []
     opened = 0
@@ -151,7 +150,7 @@ def conflict_copies(vault_path: Path, vault_id: bytes) -> tuple[list[Path], list
         for i, item in enumerate(listing):
             if i >= MAX_LISTED or opened >= MAX_OPENED:
                 break
-            named = _conflict_name(item.name, stem, suffix)
+            named = conflict_name(item.name, name)
             if item.name == name or not (named or item.name.endswith(SUFFIX)):
                 continue
             opened += 1
@@ -163,7 +162,10 @@ def conflict_copies(vault_path: Path, vault_id: bytes) -> tuple[list[Path], list
     return sorted(copies), sorted(unreadable)
 
 
-def _conflict_name(candidate: str, stem: str, suffix: str) -> bool:
+def conflict_name(candidate: str, vault_name: str) -> bool:
+    """Whether a file name is how a sync client names a conflict copy of vault_name."""
+    suffix = Path(vault_name).suffix  # clients put their mark before the extension
+    stem = vault_name[: len(vault_name) - len(suffix)]
     if not (candidate.startswith(stem) and candidate.endswith(suffix)):
         return False
     mark = candidate[len(stem) : len(candidate) - len(suffix)]
