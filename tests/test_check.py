@@ -189,7 +189,9 @@ def test_log_records_history_without_secrets(ready: RV) -> None:
         ("reviewed", "Octo"),
         ("removed", "Mail"),
     ]
-    assert all(set(e) == {"at", "entry", "name", "event"} for e in json.loads(r.stdout))
+    assert all(set(e) == {"at", "entry", "name", "event", "fields"} for e in json.loads(r.stdout))
+    # A change names the fields it changed (never the values): what `merge` goes by.
+    assert [e["fields"] for e in json.loads(r.stdout) if e["fields"]] == ["notes"]
     # By name: the entry's whole history across renames; a removed entry by its old name.
     octo = [e["event"] for e in json.loads(ready("log", "octo", "--json").stdout)]
     assert octo == ["created", "code-used", "code-unused", "renamed", "changed", "reviewed"]
@@ -197,6 +199,7 @@ def test_log_records_history_without_secrets(ready: RV) -> None:
     assert mail == ["created", "removed"]
     text = ready("log", "Octo")
     assert text.code == 0 and "code-used" in text.stdout and "reviewed" in text.stdout
+    assert "changed      Octo (notes)" in text.stdout
 
 
 @pytest.mark.slow

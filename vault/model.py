@@ -242,6 +242,12 @@ class Vault:
         raw = self.meta.get("log")
         events = [
             {k: str(e.get(k, "")) for k in ("at", "entry", "name", "event")}
+            # Which fields a change touched (names only), as "notes, url": "" when unknown.
+            | {
+                "fields": ", ".join(map(str, e["fields"]))
+                if isinstance(e.get("fields"), list)
+                else ""
+            }
             for e in (raw if isinstance(raw, list) else [])
             if isinstance(e, dict)
         ]

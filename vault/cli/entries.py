@@ -360,7 +360,8 @@ def log(opts: Options, name: str | None, as_json: bool) -> None:
     elif not events:
         say("No history recorded yet.")
     for e in [] if as_json else events:
-        click.echo(f"{e['at']}  {e['event']:<11}  {e['name']}")
+        fields = f" ({e['fields']})" if e["fields"] else ""
+        click.echo(f"{e['at']}  {e['event']:<11}  {e['name']}{fields}")
 
 
 COMMANDS = (add, list_, show, use, edit, rm, review, log)
