@@ -9,13 +9,14 @@ it removed, and when. Where the history says nothing (it is capped), the newer t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from vault.codes import normalize_code
-from vault.entry import STAMP, Entry, name_key
+from vault.entry import STAMP, BackupCode, Entry, name_key
 from vault.model import LOG_CAP, Vault
 
 # What one side can change of an entry; "codes" is the set of codes (use is merged apart).
@@ -211,13 +212,13 @@ def merge_vaults(here: Vault, there: Vault, other: str, now: str) -> tuple[Vault
         else:
             if mine.id in t.removed:
                 report.kept.append(mine.name)
-            merged.append(copy.deepcopy(mine))
+            merged.append(_clone(mine))
     new = [e for e in there.entries if e.id not in here_ids]
     for theirs_only in sorted(new, key=lambda e: (e.created, e.id)):
         removed_here = h.removed.get(theirs_only.id)
         if removed_here is not None and t.touched.get(theirs_only.id, "") <= removed_here:
             continue
-        merged.append(copy.deepcopy(theirs_only))
+        merged.append(_clone(theirs_only))
         report.added.append(theirs_only.name)
     out = Vault(merged, copy.deepcopy(here.meta), keep_log=True)
     _rename_clashes(out, report, now)
@@ -228,11 +229,13 @@ def merge_vaults(here: Vault, there: Vault, other: str, now: str) -> tuple[Vault
 
 def _merge_entry(mine: Entry, twin: Entry, h: _History, t: _History, report: MergeReport) -> Entry:
     """One entry both copies hold: each field from the side that changed it, else newer."""
-    out = copy.deepcopy(mine)
+    if mine.to_json() == twin.to_json():  # most entries: nothing to decide
+        return _clone(mine)
+    out = _clone(mine)
     if mine.kind != twin.kind:  # never written by rvault: keep one whole entry, say so
         winner = _newer(mine, twin, mine.updated, twin.updated, "kind")
         if winner is twin:
-            out = copy.deepcopy(twin)
+            out = _clone(twin)
         report.conflicts.append(Conflict(out.name, {"kind": _side(winner is mine)}))
         return out
     both: dict[str, Side] = {}
@@ -269,6 +272,12 @@ def _merge_entry(mine: Entry, twin: Entry, h: _History, t: _History, report: Mer
     return out
 
 
+def _clone(entry: Entry) -> Entry:
+    """A copy sharing nothing mutable with entry (TOTP settings are frozen)."""
+    codes = [BackupCode(c.code, c.used, c.used_at) for c in entry.codes]
+    return dataclasses.replace(entry, codes=codes, tags=list(entry.tags))
+
+
 def _side(mine: bool) -> Side:
     return "here" if mine else "there"
 
@@ -280,7 +289,7 @@ def _newer(a: Entry, b: Entry, when_a: str, when_b: str, name: str) -> Entry:
 
 def _take(out: Entry, twin: Entry, name: str) -> None:
     if name == "codes":
-        out.codes = copy.deepcopy(twin.codes)
+        out.codes = _clone(twin).codes
     else:
         setattr(out, name, copy.deepcopy(getattr(twin, name)))
 
@@ -346,13 +355,13 @@ def _merge_log(out: Vault, here: Vault, there: Vault) -> None:
 
 def import_entries(here: Vault, there: Vault, other: str) -> tuple[Vault, MergeReport]:
     """--import: another vault's entries copied in (clashing names numbered), a report."""
-    out = Vault(copy.deepcopy(here.entries), copy.deepcopy(here.meta), keep_log=True)
+    out = Vault([_clone(e) for e in here.entries], copy.deepcopy(here.meta), keep_log=True)
     report = MergeReport(other, imported=True)
     ids = {e.id for e in out.entries}
     for entry in there.entries:
         if entry.id in ids:  # imported before
             continue
-        new = copy.deepcopy(entry)
+        new = _clone(entry)
         n = 2
         while out.has(new.name):
             new.name = _numbered(entry.name, n)
