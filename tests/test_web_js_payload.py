@@ -273,3 +273,17 @@ def test_names_that_casefold_together_are_one_name_on_the_page() -> None:
 
     page = dict(zip(points, keys, strict=True))
     assert groups(lambda cp: page[cp]) == groups(lambda cp: name_key(chr(cp)))
+
+
+def test_a_history_naming_changed_fields_opens_on_the_page_as_in_the_library() -> None:
+    # `rvault merge` reads the fields a change touched from meta.log; the page must still
+    # open a vault whose history carries them (and those a merge brought from a copy).
+    vault = Vault(keep_log=True)
+    vault.add(Entry("Mail", "note", secret="x", created="2026-12-01T10:00:00Z"))
+    vault.update(
+        "Mail", fields={"notes": "n", "url": "https://m.example"}, now="2026-12-01T10:01:00Z"
+    )
+    payload = vault.to_bytes()
+    assert b'"fields":["notes","url"]' in payload
+    [got] = node([{"op": "document", "data": b64(payload)}])
+    assert "error" not in got and got["doc"] == library_read(payload)["doc"]
