@@ -249,3 +249,29 @@ def test_the_names_sync_clients_give_conflict_copies(
     from vault.copies import conflict_name
 
     assert conflict_name(candidate, vault) is is_copy
+
+
+@pytest.mark.slow
+def test_a_kit_restored_while_a_newer_copy_sat_on_a_usb_stick(
+    filled: VaultFile, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    kit = tmp_path / "kit.pdf"
+    assert run_main(["kit", "--out", kit], cli_env).code == 0
+    filled.use_code(PASSPHRASE, "GitHub")  # after printing: only the USB copy knows
+    usb = copy_of(filled, "usb.rvault")
+    # Restoring over a vault is refused, with the way to combine the two.
+    again = run_main(["restore", kit], cli_env)
+    assert again.code == 73 and "'rvault merge PATH' then brings" in again.stderr
+    restored = tmp_path / "new-laptop.rvault"
+    assert run_main(["restore", kit, "--out", restored], cli_env).code == 0
+    env = {**cli_env, "RVAULT_FILE": str(restored)}
+    assert run_main(["use", "GitHub"], env).code == 0  # the kit hands out the spent code
+    new = VaultFile(restored)
+    new.add(PASSPHRASE, Entry("Bank", "note", secret="added on the new laptop"))
+    run = run_main(["merge", usb.path, "--yes"], env)
+    assert run.code == 0, run.stderr
+    vault = new.load(PASSPHRASE)
+    assert [e.name for e in vault.entries] == ["GitHub", "Mail", "Bank"]
+    # Both copies spent the first code (the paper did not know): used once, earliest time.
+    first = vault.get("GitHub").codes[0]
+    assert first.used and first.used_at == filled.load(PASSPHRASE).get("GitHub").codes[0].used_at

@@ -150,7 +150,8 @@ def restore_target(opts: Options, out: str | None) -> Path:
     if target.exists():
         raise AlreadyExists(
             f"a vault already exists at {target}; restore never replaces it",
-            hint="give --out PATH to restore to another file",
+            hint="give --out PATH to restore to another file; 'rvault merge PATH' then brings "
+            "what the kit holds into this vault",
         )
     from vault.fileio import make_private_dirs
 
