@@ -54,6 +54,10 @@ def test_check_finds_each_sync_client_s_copy_and_its_fix_merges_it(
     usb.use_code(PASSPHRASE, "GitHub")
     junk = filled.path.with_name("test.sync-conflict-20261130-090000-ZZZZZZZ.rvault")
     junk.write_bytes(b"not a vault")
+    damaged = copy_of(filled, "test (2).rvault").path  # a copy with a flipped byte
+    data = bytearray(damaged.read_bytes())
+    data[-40] ^= 1
+    damaged.write_bytes(bytes(data))
     unrelated = filled.path.with_name("test-notes.txt")  # not named like a vault copy
     unrelated.write_text("x")
 
@@ -63,7 +67,8 @@ def test_check_finds_each_sync_client_s_copy_and_its_fix_merges_it(
         f["message"].split(" is ")[0]: f["fix"] for f in found if f["id"] == "conflict-copy"
     }
     assert set(to_merge) == {*CONFLICT_NAMES.values(), "from the USB stick.rvault"}
-    assert [f["message"].split(" is ")[0] for f in found if "unreadable" in f["id"]] == [junk.name]
+    unreadable = [f["message"].split(" looks like")[0] for f in found if "unreadable" in f["id"]]
+    assert sorted(unreadable) == sorted([junk.name, damaged.name])
     for name, fix in to_merge.items():
         args = shlex.split(fix)
         assert args[:3] == ["rvault", "--vault", str(filled.path)] and args[3:] == [

@@ -184,8 +184,9 @@ def _copy_findings(vf: VaultFile, vault_id: bytes, vault: Vault, key: bytes) -> 
     for path in copies:
         try:
             news = news_in(vault, key, VaultFile(path).read_bytes())
-        except VaultError:
-            news = None
+        except VaultError:  # damaged: it cannot be merged as it is
+            unreadable.append(path)
+            continue
         merge = f"rvault{where} merge {shlex.quote(str(path))}"
         if news is None or news.changed:
             what = "may hold" if news is None else "holds"
@@ -199,8 +200,7 @@ def _copy_findings(vf: VaultFile, vault_id: bytes, vault: Vault, key: bytes) -> 
         _f(
             "conflict-copy-unreadable",
             "low",
-            f"{path.name} is named like a sync conflict copy of this vault but is not one "
-            "rvault can read",
+            f"{path.name} looks like a copy of this vault but rvault cannot read it",
             f"look at it; delete it if it holds nothing you need: {shlex.quote(str(path))}",
         )
         for path in unreadable

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from vault.errors import AuthenticationFailed, InvalidData, MissingInput, VaultError
+from vault.errors import AuthenticationFailed, InvalidData, MissingInput
 from vault.format import _FIXED, MAGIC, Container, RecoverySlot, parse
 from vault.keyslots import open_payload, unlock
 from vault.merge import MergeReport, import_entries, merge_vaults
@@ -104,10 +104,14 @@ def _open(
 
 
 def news_in(vault: Vault, master_key: bytes, data: bytes) -> MergeReport | None:
-    """What merging a copy (its file's bytes) would bring; None: it needs a passphrase."""
+    """What merging a copy (its file's bytes) would bring; None: it needs a passphrase.
+
+    A damaged copy raises its VaultError, as opening it would.
+    """
+    container = parse(data)
     try:
-        there = Vault.from_bytes(open_payload(parse(data), master_key))
-    except VaultError:
+        there = Vault.from_bytes(open_payload(container, master_key))
+    except AuthenticationFailed:  # its master key was replaced: only a passphrase opens it
         return None
     return merge_vaults(vault, there, "", "")[1]
 
