@@ -33,7 +33,7 @@ PROPS = settings(
 )
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 NAMES = ["GitHub", "Mail", "Bank", "Cloud", "github", "Work"]
-FIELD_OPS = ("notes", "url", "account", "secret", "tags")
+FIELD_OPS = ("notes", "url", "account", "secret", "tags", "otp")
 
 
 def stamp(t: int) -> str:
@@ -81,6 +81,8 @@ def apply(vault: Vault, did: Did, action: tuple[str, int, str, int], t: int, sid
                 if target.kind == "backup-codes":
                     return
                 vault.update(target.name, secret=f"s{side}{value}", now=now)
+            elif what == "otp":  # TOTP settings (refused for other kinds)
+                vault.update(target.name, otp_changes=(None, None, 30 * (value + 1)), now=now)
             elif what == "tags":
                 vault.update(target.name, add_tags=(f"t{value}",), now=now)
             else:
