@@ -456,9 +456,63 @@ def test_picked_files_in_chromium(
     }
 
 
+# A seed whose sheet needs later passes in both cases below (for most seeds the plain pass
+# reads the noisy, blurred sheet whole); the outcome is the same on every run.
+SHEET_SEED = 6
+
+
+@pytest.fixture(scope="module")
+def steady_sheet(tmp_path_factory: pytest.TempPathFactory) -> Image.Image:
+    """A codes sheet (6 codes, 300 dpi) whose every pixel is the same on every run.
+
+    The hard cases below sit where a code's content decides whether a blurred code is read
+    (and, rarely, which of zxing-cpp's two builds reads it): with a random vault each run,
+    about one run in seven lost or split a code. So the vault, its keys, the kit id and the
+    printed date all come from a seed here.
+    """
+    import datetime as dt
+
+    from vault.entry import BackupCode, Entry
+    from vault.paper.kit import KitOptions, make_kit
+    from vault.paper.pages import render_pdf_pages
+
+    seeded = random.Random(SHEET_SEED)
+    d = tmp_path_factory.mktemp("steady")
+    vf = VaultFile(d / "v.rvault", rng=seeded.randbytes)
+    vf.create(PASSPHRASE, CHEAP_KDF, allow_weak=True)
+    stamp = "2026-01-01T00:00:00Z"
+    with vf.edit(PASSPHRASE) as v:
+        codes = [BackupCode(f"{seeded.randrange(10**8):08d}") for _ in range(16)]
+        v.add(
+            Entry(
+                "GitHub", "backup-codes", codes=codes, id=seeded.randbytes(16).hex(), created=stamp
+            )
+        )
+        for i in range(24):  # ~30 KB: random notes, as fill_vault makes them
+            note = seeded.randbytes(600).hex()
+            v.add(
+                Entry(
+                    f"note {i}", "note", secret=note, id=seeded.randbytes(16).hex(), created=stamp
+                )
+            )
+
+    class Day(dt.date):
+        @classmethod
+        def today(cls) -> Day:
+            return cls(2026, 1, 2)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("vault.paper.kit.date", Day)
+        make_kit(vf, PASSPHRASE, d / "kit.pdf", KitOptions(), rng=seeded.randbytes)
+    pages = list(render_pdf_pages((d / "kit.pdf").read_bytes(), dpi=300))
+    return next(p for p in pages if len(decode_image(p)) == CODES_PER_PAGE)
+
+
 @pytest.mark.slow
-def test_hard_pages_need_later_passes_in_both_and_read_the_same(kit: Kit, tmp_path: Path) -> None:
-    page = kit.pages[kit.sheet_page[1]]
+def test_hard_pages_need_later_passes_in_both_and_read_the_same(
+    steady_sheet: Image.Image, tmp_path: Path
+) -> None:
+    page = steady_sheet
     # Out of focus: only the sharpened pass reads it. Noisy and blurred: the plain pass reads
     # some codes and the smoothed pass the rest (the cases measured in bench/degradation.py).
     cases = [degrade.blur(page, 3), degrade.noise(degrade.blur(page, 1.5), 40)]
@@ -470,9 +524,7 @@ def test_hard_pages_need_later_passes_in_both_and_read_the_same(kit: Kit, tmp_pa
     )
     for img, got in zip(cases, answers, strict=True):
         cli = decode(img)
-        # Both need passes beyond the first; which later pass first reads a borderline code
-        # may differ between zxing-cpp's Python build and its WebAssembly build (seen once:
-        # [2, 1, 3] against [2, 0, 4]), so only the codes read must agree.
-        assert len(got["newPerPass"]) > 1 and len(cli.new_per_pass) > 1
-        assert got["newPerPass"][0] == cli.new_per_pass[0]
+        # Both need passes beyond the first, and the same pass reads the same codes.
+        assert len(cli.new_per_pass) > 1 and sum(cli.new_per_pass[1:]) > 0
+        assert got["newPerPass"] == cli.new_per_pass
         assert sorted(got["texts"]) == sorted(cli.texts) and len(cli.texts) == 6
