@@ -83,8 +83,13 @@ class MergeReport:
         return f"from {self.other}: {said or 'nothing new'}"
 
     def details(self) -> list[str]:
-        """Lines under the summary: what to check by hand, and what was not merged."""
-        out = []
+        """Lines under the summary: which entries, what to check by hand, what was not merged."""
+        named = (
+            ("Added", self.added),
+            ("Removed, as it was removed there", self.removed),
+            ("Kept, as it was changed here after it was removed there", self.kept),
+        )
+        out = [f"{what}: {', '.join(names)}" for what, names in named if names]
         for c in self.conflicts:
             kept = ", ".join(
                 f"{name} (this vault's)" if side == "here" else f"{name} (from there)"
