@@ -25,6 +25,11 @@ DPI = 300
 VAULT_ID = bytes.fromhex("a1b2c3d4e5f60718293a4b5c6d7e8f90")
 FACTS = SheetFacts(vault_id=VAULT_ID, printed="2026-11-24")
 PAPERS = ["a4", "letter"]
+BROWSER = (
+    "No Python? Open rvault-restore.html (on the USB stick with the paper kit, or in your "
+    "e-mail) in any web browser: rebuild the vault from the kit there, then choose "
+    '"Use the recovery key or shares".'
+)
 WORD = re.compile(r"(\d+)\.\s+([a-z]+)\b")  # a numbered share word: "12. academic"
 
 
@@ -105,6 +110,7 @@ def test_recovery_sheet_text_has_key_and_guidance(paper: str) -> None:
         "rvault says which group to check",
         "new passphrase",
         "(rvault recovery-key rotate), this sheet stops working: shred it",
+        BROWSER,
     ):
         assert phrase in flat, phrase
 
@@ -168,8 +174,20 @@ def test_share_sheet_has_guidance_and_the_example_command() -> None:
         "Keep each share in a different place, apart from the kit and your passphrase",
         "anyone with 2 shares and the kit can open your vault",
         "every share stops working",
+        BROWSER,
     ):
         assert phrase in flat, phrase
+
+
+def test_the_browser_line_names_the_page_and_its_button_as_they_are() -> None:
+    # A sheet kept for years must not send its holder to a button the page does not have.
+    from importlib import resources
+
+    from vault.paper.kit_pdf import PAGE_NAME
+
+    page = resources.files("vault.web").joinpath("page.html").read_text(encoding="utf-8")
+    assert ">Use the recovery key or shares</button>" in page
+    assert PAGE_NAME in BROWSER and '"Use the recovery key or shares"' in BROWSER
 
 
 def test_share_sheets_say_nothing_else_about_the_other_shares() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from vault.paper import layout as pk  # page geometry, fonts and text layout
 from vault.paper.frames import short_id
-from vault.paper.kit_pdf import AFTER_RESTORE
+from vault.paper.kit_pdf import AFTER_RESTORE, PAGE_NAME
 from vault.paper.qr import qr_image
 
 # The kit's level L leans on erasure coding across many codes; a sheet has one code and no
@@ -24,9 +24,9 @@ SHEET_EC_LEVEL = "Q"
 QR_SIDE_MM = 45.0  # target symbol size: a phone frames it easily from a hand's length
 QR_MODULE_MM = (0.6, 1.0)  # >= 7 px per module at 300 dpi, and no bigger than a phone needs
 KEY_FONT, KEY_SIZE, KEY_SPACE = "Courier-Bold", 22.0, 2.0  # letter-spaced for copying by hand
-# Four columns of 9 rows leave room for the instructions on US Letter too; at 16 pt leading
-# about 1 in 150 of the longest shares (16 of 16, a long title) overflowed Letter by 1 pt.
-WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 15.5, 4
+# Five columns of 7 rows (a share of a 32-byte key is 33 words) leave room for the
+# instructions on US Letter too: an 8-letter word ends 4 pt before the next column's number.
+WORD_FONT, WORD_SIZE, WORD_LEADING, WORD_COLUMNS = "Courier-Bold", 14.0, 15.5, 5
 MAX_EXAMPLE_SHARES = 3  # more --share options would shrink the example command unreadably
 # A folder of photos: no wildcard to get wrong, and no --out (rvault picks its usual place).
 RECOVER = "rvault recover kit-photos{shares}"
@@ -115,8 +115,11 @@ class _Sheet:
 
 
 # Markup as in vault.paper: "## " heading, "$ " command, "! " bold, "1. " or a bullet hangs.
-HOW_TO_START = """\
+HOW_TO_START = f"""\
 ## How to use it
+
+! No Python? Open {PAGE_NAME} (on the USB stick with the paper kit, or in your e-mail) in any
+web browser: rebuild the vault from the kit there, then choose "Use the recovery key or shares".
 
 1. On any computer with Python 3.10 or newer, open a terminal and install rvault:
 
