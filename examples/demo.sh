@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end demo on made-up data, non-interactive: create a vault, paste backup codes the way
 # services print them, import TOTP seeds from an authenticator export, use a code, print a
-# verified paper kit, restore from it as if the laptop were gone, and change the passphrase.
+# verified paper kit, restore from it as if the laptop were gone, merge the two copies back
+# together, and change the passphrase.
 # Everything happens in a temporary directory that is removed at the end.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,10 +43,16 @@ step rvault kit --out "$work/recovery-kit.pdf"
 step rvault restore "$work/recovery-kit.pdf" --out "$work/restored.rvault"
 step rvault --vault "$work/restored.rvault" list
 step rvault --vault "$work/restored.rvault" totp "Example Bank"
+# Two copies now live apart (as a sync client's conflict copy would): a code used in each.
+step rvault --vault "$work/restored.rvault" use Google
+step rvault use GitHub
+# Merge brings both copies' changes together (it asks first without --yes).
+step rvault merge "$work/restored.rvault" --yes
+step rvault list
 
 printf '%s\n' 'demo: a brand new passphrase' > "$work/new-passphrase"
 step rvault passwd --new-passphrase-file "$work/new-passphrase"
 export RVAULT_PASSPHRASE_FILE="$work/new-passphrase"
 step rvault list
 
-printf '\nDemo finished: stored, imported, used, printed, restored and re-keyed. (Temporary files removed.)\n'
+printf '\nDemo finished: stored, imported, used, printed, restored, merged and re-keyed. (Temporary files removed.)\n'

@@ -30,6 +30,7 @@ def test_demo_script_runs_end_to_end() -> None:
     assert res.returncode == 0, res.stderr[-2000:]
     assert "Verified: every code read back" in res.stderr
     assert "restored to" in res.stderr
+    assert "restored.rvault: 1 code marked used." in res.stderr  # the merge of the two copies
     assert "Demo finished" in res.stdout
     # The demo's passphrases never reach the output.
     assert "orbit velvet" not in res.stdout + res.stderr
