@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vault.errors import AuthenticationFailed, InvalidData, MissingInput
-from vault.format import _FIXED, MAGIC, Container, RecoverySlot, parse
+from vault.format import PEEK_LEN, Container, RecoverySlot, parse, peek_vault_id
 from vault.keyslots import open_payload, unlock
 from vault.merge import MergeReport, import_entries, merge_vaults
 from vault.model import Vault
@@ -182,12 +182,9 @@ def _vault_id(path: Path) -> bytes | None:
         if not stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or a device
             return None
         with open(path, "rb") as f:
-            head = f.read(_FIXED.size)
+            return peek_vault_id(f.read(PEEK_LEN))
     except OSError:
         return None
-    if len(head) < _FIXED.size or not head.startswith(MAGIC):
-        return None
-    return bytes(_FIXED.unpack_from(head, 0)[3])
 
 
 def check_other(path: str) -> None:

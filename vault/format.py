@@ -189,6 +189,16 @@ def _slot_facts(slot: Slot) -> dict[str, object]:
     }
 
 
+PEEK_LEN = _FIXED.size  # the fixed header: magic, version, flags, vault id, generation
+
+
+def peek_vault_id(head: bytes) -> bytes | None:
+    """The vault id in a file's first PEEK_LEN bytes (None: no vault header); nothing checked."""
+    if len(head) < PEEK_LEN or not head.startswith(MAGIC):
+        return None
+    return bytes(_FIXED.unpack_from(head, 0)[3])
+
+
 def read_header_fields(data: bytes) -> dict[str, object]:
     """Header facts for `rvault info`: no key is needed or used."""
     c = parse(data)
